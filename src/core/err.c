@@ -1,0 +1,19 @@
+/* Descriptions of Hark's error codes (err.h). */
+#include "core/err.h"
+
+const char *hark_strerror(int err) {
+    switch (err) {
+    case HARK_OK: return "ok";
+    case HARK_ENOMEM: return "out of memory";
+    case HARK_EINVAL: return "invalid argument";
+    case HARK_ENOTFOUND: return "not found";
+    case HARK_EEXISTS: return "already exists";
+    case HARK_EIO: return "I/O error";
+    case HARK_EBUSY: return "busy";
+    case HARK_EBADTOKEN: return "bad token";
+    case HARK_EEXPIRED: return "expired";
+    case HARK_ETOOBIG: return "too large";
+    case HARK_ECLOSED: return "closed";
+    }
+    return "unknown error";
+}

@@ -1,0 +1,155 @@
+/* Hark's schema, as an ordered list of migrations compiled into the binary.
+ * Each is written once in SQL that SQLite and PostgreSQL both accept; where
+ * the two must differ, a {{NAME}} placeholder is replaced by the backend's
+ * text (struct store_backend.subst):
+ *   {{ID}}    an auto-assigned 64-bit primary key that is never reused
+ *             (invite tokens carry invite ids, so a reused id would revive an
+ *             old link);
+ *   {{BLOB}}  a byte string (BLOB / BYTEA).
+ * Rules: never edit a migration that has shipped, add a new one; every table
+ * carries tenant_id (flows use 0 for the flows shared by every tenant);
+ * timestamps are BIGINT Unix milliseconds; booleans are INTEGER 0/1.
+ * Composite foreign keys on (tenant_id, id) make the database itself refuse a
+ * row that points into another tenant. */
+#include <stddef.h>
+
+#include "store/store_int.h"
+
+static const char m1_core[] =
+    "CREATE TABLE tenants ("
+    " id {{ID}},"
+    " slug TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL,"
+    " timezone TEXT NOT NULL DEFAULT 'UTC',"
+    " created_at BIGINT NOT NULL);"
+
+    "CREATE TABLE users ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " email TEXT NOT NULL,"
+    " pwhash TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'hrbp', 'viewer')),"
+    " departments TEXT NOT NULL DEFAULT '',"
+    " created_at BIGINT NOT NULL,"
+    " UNIQUE (tenant_id, email));"
+
+    "CREATE TABLE employees ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " external_id TEXT NOT NULL DEFAULT '',"
+    " email TEXT NOT NULL,"
+    " first_name TEXT NOT NULL DEFAULT '',"
+    " last_name TEXT NOT NULL DEFAULT '',"
+    " department TEXT NOT NULL DEFAULT '',"
+    " location TEXT NOT NULL DEFAULT '',"
+    " manager_email TEXT NOT NULL DEFAULT '',"
+    " hire_date TEXT NOT NULL DEFAULT '',"
+    " exit_date TEXT NOT NULL DEFAULT '',"
+    " timezone TEXT NOT NULL DEFAULT '',"
+    " status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'left')),"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (tenant_id, id),"
+    " UNIQUE (tenant_id, email));"
+    "CREATE UNIQUE INDEX employees_tenant_external ON employees (tenant_id, external_id) WHERE external_id <> '';"
+    "CREATE INDEX employees_tenant_department ON employees (tenant_id, department);"
+
+    "CREATE TABLE flows ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " version INTEGER NOT NULL CHECK (version > 0),"
+    " json TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " UNIQUE (tenant_id, name, version));"
+
+    "CREATE TABLE touchpoints ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " name TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('onboarding', 'tenure', 'pulse', 'exit', 'adhoc')),"
+    " flow_name TEXT NOT NULL,"
+    " rule TEXT NOT NULL DEFAULT '{}',"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (tenant_id, id),"
+    " UNIQUE (tenant_id, name));"
+
+    "CREATE TABLE invites ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL,"
+    " employee_id BIGINT NOT NULL,"
+    " touchpoint_id BIGINT NOT NULL,"
+    " flow_id BIGINT NOT NULL REFERENCES flows (id),"
+    " occurrence TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'sending', 'sent', 'failed', 'opened',"
+    " 'started', 'completed', 'expired')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " reminders INTEGER NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (tenant_id, id),"
+    " UNIQUE (employee_id, touchpoint_id, occurrence),"
+    " FOREIGN KEY (tenant_id, employee_id) REFERENCES employees (tenant_id, id),"
+    " FOREIGN KEY (tenant_id, touchpoint_id) REFERENCES touchpoints (tenant_id, id));"
+    "CREATE INDEX invites_tenant_employee ON invites (tenant_id, employee_id);"
+    "CREATE INDEX invites_tenant_touchpoint ON invites (tenant_id, touchpoint_id);"
+    "CREATE INDEX invites_tenant_status ON invites (tenant_id, status, expires_at);"
+
+    "CREATE TABLE conversations ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL,"
+    " invite_id BIGINT NOT NULL UNIQUE,"
+    " flow_id BIGINT NOT NULL REFERENCES flows (id),"
+    " node TEXT NOT NULL DEFAULT '',"
+    " vars_json TEXT NOT NULL DEFAULT '{}',"
+    " last_seq BIGINT NOT NULL DEFAULT 0,"
+    " awaiting_seq BIGINT NOT NULL DEFAULT 0,"
+    " done INTEGER NOT NULL DEFAULT 0,"
+    " started_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (tenant_id, id),"
+    " FOREIGN KEY (tenant_id, invite_id) REFERENCES invites (tenant_id, id));"
+    "CREATE INDEX conversations_tenant_updated ON conversations (tenant_id, updated_at);"
+
+    /* client_id is NULL for bot messages, so the partial unique index holds
+     * only the employee's ids. */
+    "CREATE TABLE messages ("
+    " tenant_id BIGINT NOT NULL,"
+    " conversation_id BIGINT NOT NULL,"
+    " seq BIGINT NOT NULL CHECK (seq > 0),"
+    " from_employee INTEGER NOT NULL,"
+    " client_id TEXT,"
+    " text TEXT NOT NULL,"
+    " input_json TEXT,"
+    " scored INTEGER NOT NULL DEFAULT 0,"
+    " compound DOUBLE PRECISION,"
+    " pos DOUBLE PRECISION,"
+    " neu DOUBLE PRECISION,"
+    " neg DOUBLE PRECISION,"
+    " flags_json TEXT,"
+    " created_at BIGINT NOT NULL,"
+    " PRIMARY KEY (conversation_id, seq),"
+    " FOREIGN KEY (tenant_id, conversation_id) REFERENCES conversations (tenant_id, id));"
+    "CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_id) WHERE client_id IS NOT NULL;"
+    "CREATE INDEX messages_tenant_created ON messages (tenant_id, created_at);"
+
+    "CREATE TABLE answers ("
+    " tenant_id BIGINT NOT NULL,"
+    " conversation_id BIGINT NOT NULL,"
+    " seq BIGINT NOT NULL,"
+    " question_key TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('scale', 'choice', 'text')),"
+    " number DOUBLE PRECISION,"
+    " created_at BIGINT NOT NULL,"
+    " PRIMARY KEY (conversation_id, seq, question_key),"
+    " FOREIGN KEY (conversation_id, seq) REFERENCES messages (conversation_id, seq));"
+    "CREATE INDEX answers_tenant_key ON answers (tenant_id, question_key, created_at);";
+
+const struct store_migration store_migrations[] = {
+    {1, "core", m1_core},
+};
+
+const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -1,0 +1,258 @@
+/* SQLite queries for conversations and their messages and answers (contracts
+ * in store.h). Appending relies on running inside a write transaction opened
+ * by store.c: SQLite's single writer lock makes "read last_seq, check, insert,
+ * update" atomic, so the conditional UPDATE is a second guard, not the lock. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "store/sqlite_int.h"
+
+
+int sq_conversation_create(store_conn *base, store_conversation *conv) {
+    struct sq_conn *c = sq(base);
+    struct sq_bind b;
+    int64_t now = hark_now_ms();
+    int rc = sq_flow_visible(c, conv->tenant_id, conv->flow_id, "conversation_create");
+    if (rc) return rc;
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONV_INSERT, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, conv->tenant_id);
+    sq_bind_i64(&b, conv->invite_id);
+    sq_bind_i64(&b, conv->flow_id);
+    sq_bind_text(&b, conv->node);
+    sq_bind_text(&b, conv->vars_json ? conv->vars_json : "{}");
+    sq_bind_i64(&b, conv->last_seq);
+    sq_bind_i64(&b, conv->awaiting_seq);
+    sq_bind_i64(&b, conv->done ? 1 : 0);
+    sq_bind_i64(&b, now);
+    sq_bind_i64(&b, now);
+    rc = sq_finish(st, sq_step(c, st, &b, "conversation_create"));
+    if (rc) return rc;
+    conv->id = sqlite3_last_insert_rowid(c->db);
+    conv->started_at = conv->updated_at = now;
+
+    st = sq_stmt(c, SQ_INV_SET_STATUS, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_text(&b, "started");
+    sq_bind_i64(&b, now);
+    sq_bind_i64(&b, conv->tenant_id);
+    sq_bind_i64(&b, conv->invite_id);
+    return sq_finish(st, sq_step(c, st, &b, "conversation_create"));
+}
+
+static int read_message(sqlite3_stmt *st, store_message *m) {
+    memset(m, 0, sizeof *m);
+    m->seq = sqlite3_column_int64(st, 0);
+    m->from_employee = sqlite3_column_int(st, 1);
+    int rc = SQ_FIELD(st, 2, m->client_id);
+    if (rc == HARK_OK) rc = sq_col_dup(st, 3, 0, &m->text);
+    if (rc == HARK_OK) rc = sq_col_dup(st, 4, 1, &m->input_json);
+    m->scored = sqlite3_column_int(st, 5);
+    m->compound = sqlite3_column_double(st, 6);
+    m->pos = sqlite3_column_double(st, 7);
+    m->neu = sqlite3_column_double(st, 8);
+    m->neg = sqlite3_column_double(st, 9);
+    if (rc == HARK_OK) rc = sq_col_dup(st, 10, 1, &m->flags_json);
+    m->created_at = sqlite3_column_int64(st, 11);
+    return rc;
+}
+
+/* Loads the messages of conversation CONV_ID in seq order into a new array
+ * (*MSGS, *N; partially filled on failure, store.c frees it). */
+static int load_messages(struct sq_conn *c, int64_t tenant_id, int64_t conv_id, store_message **msgs, size_t *n) {
+    struct sq_bind b;
+    size_t cap = 0;
+    int rc;
+    sqlite3_stmt *st = sq_stmt(c, SQ_MSG_LIST, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, tenant_id);
+    sq_bind_i64(&b, conv_id);
+    for (;;) {
+        rc = sq_step(c, st, &b, "conversation_load");
+        if (rc != 1) break;
+        if (*n == STORE_CONVERSATION_MAX_MESSAGES) {
+            rc = HARK_ETOOBIG;
+            break;
+        }
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            store_message *p = realloc(*msgs, ncap * sizeof *p);
+            if (!p) {
+                rc = HARK_ENOMEM;
+                break;
+            }
+            *msgs = p;
+            cap = ncap;
+        }
+        /* Counted before reading so a half-read message is freed too. */
+        rc = read_message(st, &(*msgs)[(*n)++]);
+        if (rc) break;
+    }
+    return sq_finish(st, rc);
+}
+
+int sq_conversation_load(store_conn *base, int64_t tenant_id, int64_t invite_id, store_conversation *conv,
+                         store_message **msgs, size_t *n) {
+    struct sq_conn *c = sq(base);
+    struct sq_bind b;
+    int rc;
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONV_BY_INVITE, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, tenant_id);
+    sq_bind_i64(&b, invite_id);
+    rc = sq_step(c, st, &b, "conversation_load");
+    if (rc == 0) rc = HARK_ENOTFOUND;
+    if (rc == 1) {
+        memset(conv, 0, sizeof *conv);
+        conv->id = sqlite3_column_int64(st, 0);
+        conv->tenant_id = sqlite3_column_int64(st, 1);
+        conv->invite_id = sqlite3_column_int64(st, 2);
+        conv->flow_id = sqlite3_column_int64(st, 3);
+        rc = SQ_FIELD(st, 4, conv->node);
+        if (rc == HARK_OK) rc = sq_col_dup(st, 5, 0, &conv->vars_json);
+        conv->last_seq = sqlite3_column_int64(st, 6);
+        conv->awaiting_seq = sqlite3_column_int64(st, 7);
+        conv->done = sqlite3_column_int(st, 8);
+        conv->started_at = sqlite3_column_int64(st, 9);
+        conv->updated_at = sqlite3_column_int64(st, 10);
+    }
+    rc = sq_finish(st, rc);
+    if (rc) return rc;
+    return load_messages(c, tenant_id, conv->id, msgs, n);
+}
+
+/* HARK_EEXISTS with *DUP_SEQ when one of MSGS's client ids is stored. */
+static int find_duplicate(struct sq_conn *c, const store_conversation *conv, const store_message *msgs, size_t n,
+                          int64_t *dup_seq) {
+    int rc = HARK_OK;
+    for (size_t i = 0; i < n && rc == HARK_OK; i++) {
+        if (!msgs[i].from_employee || !msgs[i].client_id[0]) continue;
+        struct sq_bind b;
+        sqlite3_stmt *st = sq_stmt(c, SQ_MSG_BY_CLIENT, &rc);
+        if (!st) return rc;
+        sq_bind_init(&b, st);
+        sq_bind_i64(&b, conv->tenant_id);
+        sq_bind_i64(&b, conv->id);
+        sq_bind_text(&b, msgs[i].client_id);
+        rc = sq_step(c, st, &b, "conversation_append");
+        if (rc == 1) {
+            if (dup_seq) *dup_seq = sqlite3_column_int64(st, 0);
+            rc = HARK_EEXISTS;
+        }
+        rc = sq_finish(st, rc);
+    }
+    return rc;
+}
+
+static int insert_message(struct sq_conn *c, const store_conversation *conv, const store_message *m, int64_t now) {
+    struct sq_bind b;
+    int rc;
+    sqlite3_stmt *st = sq_stmt(c, SQ_MSG_INSERT, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, conv->tenant_id);
+    sq_bind_i64(&b, conv->id);
+    sq_bind_i64(&b, m->seq);
+    sq_bind_i64(&b, m->from_employee ? 1 : 0);
+    /* NULL keeps bot messages out of the unique client-id index. */
+    sq_bind_text(&b, m->from_employee && m->client_id[0] ? m->client_id : NULL);
+    sq_bind_text(&b, m->text);
+    sq_bind_text(&b, m->input_json);
+    sq_bind_i64(&b, m->scored ? 1 : 0);
+    if (m->scored) {
+        sq_bind_double(&b, m->compound);
+        sq_bind_double(&b, m->pos);
+        sq_bind_double(&b, m->neu);
+        sq_bind_double(&b, m->neg);
+    } else {
+        for (int i = 0; i < 4; i++) sq_bind_null(&b);
+    }
+    sq_bind_text(&b, m->flags_json);
+    sq_bind_i64(&b, m->created_at ? m->created_at : now);
+    return sq_finish(st, sq_step(c, st, &b, "conversation_append"));
+}
+
+static int insert_answer(struct sq_conn *c, const store_conversation *conv, const store_answer *a, int64_t now) {
+    struct sq_bind b;
+    int rc;
+    sqlite3_stmt *st = sq_stmt(c, SQ_ANS_INSERT, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, conv->tenant_id);
+    sq_bind_i64(&b, conv->id);
+    sq_bind_i64(&b, a->seq);
+    sq_bind_text(&b, a->key);
+    sq_bind_text(&b, a->kind);
+    if (a->has_number)
+        sq_bind_double(&b, a->number);
+    else
+        sq_bind_null(&b);
+    sq_bind_i64(&b, now);
+    return sq_finish(st, sq_step(c, st, &b, "conversation_append"));
+}
+
+/* Order of checks: the conversation must exist (HARK_ENOTFOUND); a client id
+ * already stored wins over a stale PREV_LAST_SEQ, because the caller's answer
+ * to it (acknowledge with the original seq) does not depend on freshness. */
+int sq_conversation_append(store_conn *base, const store_conversation *conv, int64_t prev_last_seq,
+                           const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
+                           int64_t *dup_seq) {
+    struct sq_conn *c = sq(base);
+    struct sq_bind b;
+    int64_t now = hark_now_ms(), stored_seq = 0, invite_id = 0;
+    int rc;
+    if (dup_seq) *dup_seq = 0;
+
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONV_STATE, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, conv->tenant_id);
+    sq_bind_i64(&b, conv->id);
+    rc = sq_step(c, st, &b, "conversation_append");
+    if (rc == 0) rc = HARK_ENOTFOUND;
+    if (rc == 1) {
+        stored_seq = sqlite3_column_int64(st, 0);
+        invite_id = sqlite3_column_int64(st, 1);
+    }
+    rc = sq_finish(st, rc);
+    if (rc) return rc;
+
+    rc = find_duplicate(c, conv, msgs, n, dup_seq);
+    if (rc) return rc;
+    if (stored_seq != prev_last_seq) return HARK_EBUSY;
+
+    for (size_t i = 0; i < n && rc == HARK_OK; i++) rc = insert_message(c, conv, &msgs[i], now);
+    for (size_t i = 0; i < nanswers && rc == HARK_OK; i++) rc = insert_answer(c, conv, &answers[i], now);
+    if (rc) return rc;
+
+    st = sq_stmt(c, SQ_CONV_UPDATE, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_text(&b, conv->node);
+    sq_bind_text(&b, conv->vars_json ? conv->vars_json : "{}");
+    sq_bind_i64(&b, conv->last_seq);
+    sq_bind_i64(&b, conv->awaiting_seq);
+    sq_bind_i64(&b, conv->done ? 1 : 0);
+    sq_bind_i64(&b, now);
+    sq_bind_i64(&b, conv->tenant_id);
+    sq_bind_i64(&b, conv->id);
+    sq_bind_i64(&b, prev_last_seq);
+    rc = sq_finish(st, sq_step(c, st, &b, "conversation_append"));
+    if (rc == HARK_OK && sqlite3_changes(c->db) == 0) rc = HARK_EBUSY;
+    if (rc || !conv->done) return rc;
+
+    st = sq_stmt(c, SQ_INV_SET_STATUS, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_text(&b, "completed");
+    sq_bind_i64(&b, now);
+    sq_bind_i64(&b, conv->tenant_id);
+    sq_bind_i64(&b, invite_id);
+    return sq_finish(st, sq_step(c, st, &b, "conversation_append"));
+}

@@ -1,0 +1,181 @@
+/* Private to the SQLite backend (sqlite.c: connections, transactions, errors,
+ * statement cache; sqlite_ops.c: tenants to invites; sqlite_chat.c:
+ * conversations and messages). Every statement the
+ * backend runs is listed here once, so the queries and the indexes they need
+ * (migrations.c) can be read side by side. Values are always bound ("?"),
+ * never spliced into the text. */
+#ifndef HARK_STORE_SQLITE_INT_H
+#define HARK_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+#define EMPLOYEE_COLS                                                                                                  \
+    "id, tenant_id, external_id, email, first_name, last_name, department, location, manager_email, hire_date, "      \
+    "exit_date, timezone, status"
+#define INVITE_COLS "id, tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, expires_at"
+#define FLOW_COLS "id, tenant_id, name, version, json"
+
+/* X(name, sql) */
+#define SQLITE_STMTS(X)                                                                                                \
+    X(BEGIN_READ, "BEGIN")                                                                                             \
+    X(BEGIN_WRITE, "BEGIN IMMEDIATE")                                                                                  \
+    X(COMMIT, "COMMIT")                                                                                                \
+    X(ROLLBACK, "ROLLBACK")                                                                                            \
+    X(SP_JOB, "SAVEPOINT job")                                                                                         \
+    X(RELEASE_JOB, "RELEASE job")                                                                                      \
+    X(ROLLBACK_JOB, "ROLLBACK TO job")                                                                                 \
+    X(SP_OP, "SAVEPOINT op")                                                                                           \
+    X(RELEASE_OP, "RELEASE op")                                                                                        \
+    X(ROLLBACK_OP, "ROLLBACK TO op")                                                                                   \
+    X(MIG_TABLE_EXISTS, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")      \
+    X(MIG_VERSION, "SELECT coalesce(max(version), 0) FROM schema_migrations")                                          \
+    X(MIG_APPLIED, "SELECT count(*) FROM schema_migrations WHERE version = ?")                                         \
+    X(MIG_RECORD, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")                        \
+    X(TENANT_INSERT, "INSERT INTO tenants (slug, name, timezone, created_at) VALUES (?, ?, ?, ?)")                     \
+    X(TENANT_GET, "SELECT id, slug, name, timezone FROM tenants WHERE id = ?")                                         \
+    X(TENANT_BY_SLUG, "SELECT id, slug, name, timezone FROM tenants WHERE slug = ?")                                   \
+    X(TENANT_EXISTS, "SELECT count(*) FROM tenants WHERE id = ?")                                                      \
+    X(USER_INSERT, "INSERT INTO users (tenant_id, email, pwhash, role, created_at) VALUES (?, ?, ?, ?, ?)")            \
+    /* "external_id <> ''" lets SQLite use the partial index employees_tenant_external. */                        \
+    X(EMP_ID_BY_EXTERNAL,                                                                                              \
+      "SELECT id FROM employees WHERE tenant_id = ? AND external_id = ? AND external_id <> ''")                        \
+    X(EMP_ID_BY_EMAIL, "SELECT id, external_id FROM employees WHERE tenant_id = ? AND email = ?")                      \
+    X(EMP_INSERT,                                                                                                      \
+      "INSERT INTO employees (tenant_id, external_id, email, first_name, last_name, department, location, "            \
+      "manager_email, hire_date, exit_date, timezone, status, created_at, updated_at) "                                \
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")                                                             \
+    X(EMP_UPDATE,                                                                                                      \
+      "UPDATE employees SET external_id = ?, email = ?, first_name = ?, last_name = ?, department = ?, "               \
+      "location = ?, manager_email = ?, hire_date = ?, exit_date = ?, timezone = ?, status = ?, updated_at = ? "       \
+      "WHERE tenant_id = ? AND id = ?")                                                                                \
+    X(EMP_GET, "SELECT " EMPLOYEE_COLS " FROM employees WHERE tenant_id = ? AND id = ?")                               \
+    X(EMP_BY_EMAIL, "SELECT " EMPLOYEE_COLS " FROM employees WHERE tenant_id = ? AND email = ?")                       \
+    X(EMP_LIST, "SELECT " EMPLOYEE_COLS " FROM employees WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?")          \
+    X(EMP_COUNT, "SELECT count(*) FROM employees WHERE tenant_id = ?")                                                 \
+    X(FLOW_INSERT, "INSERT INTO flows (tenant_id, name, version, json, created_at) VALUES (?, ?, ?, ?, ?)")            \
+    X(FLOW_ID, "SELECT id FROM flows WHERE tenant_id = ? AND name = ? AND version = ?")                                \
+    X(FLOW_GET, "SELECT " FLOW_COLS " FROM flows WHERE id = ? AND tenant_id IN (?, 0)")                                \
+    X(FLOW_LATEST,                                                                                                     \
+      "SELECT " FLOW_COLS " FROM flows WHERE tenant_id IN (?, 0) AND name = ? "                                        \
+      "ORDER BY tenant_id = 0, version DESC LIMIT 1")                                                                  \
+    X(FLOW_VISIBLE, "SELECT count(*) FROM flows WHERE id = ? AND tenant_id IN (?, 0)")                                 \
+    X(TP_UPSERT,                                                                                                       \
+      "INSERT INTO touchpoints (tenant_id, name, kind, flow_name, rule, active, created_at, updated_at) "              \
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "                                                                               \
+      "ON CONFLICT (tenant_id, name) DO UPDATE SET kind = excluded.kind, flow_name = excluded.flow_name, "             \
+      "rule = excluded.rule, active = excluded.active, updated_at = excluded.updated_at RETURNING id")                 \
+    X(TP_BY_NAME,                                                                                                      \
+      "SELECT id, tenant_id, name, kind, flow_name, rule, active FROM touchpoints WHERE tenant_id = ? AND name = ?")   \
+    X(INV_INSERT,                                                                                                      \
+      "INSERT INTO invites (tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, "          \
+      "expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")                                                    \
+    X(INV_GET, "SELECT " INVITE_COLS " FROM invites WHERE tenant_id = ? AND id = ?")                                   \
+    X(INV_BY_KEY,                                                                                                      \
+      "SELECT " INVITE_COLS " FROM invites "                                                                           \
+      "WHERE tenant_id = ? AND employee_id = ? AND touchpoint_id = ? AND occurrence = ?")                              \
+    X(INV_SET_STATUS, "UPDATE invites SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?")                  \
+    X(CONV_INSERT,                                                                                                     \
+      "INSERT INTO conversations (tenant_id, invite_id, flow_id, node, vars_json, last_seq, awaiting_seq, done, "      \
+      "started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")                                                 \
+    X(CONV_BY_INVITE,                                                                                                  \
+      "SELECT id, tenant_id, invite_id, flow_id, node, vars_json, last_seq, awaiting_seq, done, started_at, "          \
+      "updated_at FROM conversations WHERE tenant_id = ? AND invite_id = ?")                                           \
+    X(CONV_STATE, "SELECT last_seq, invite_id FROM conversations WHERE tenant_id = ? AND id = ?")                      \
+    X(CONV_UPDATE,                                                                                                     \
+      "UPDATE conversations SET node = ?, vars_json = ?, last_seq = ?, awaiting_seq = ?, done = ?, updated_at = ? "    \
+      "WHERE tenant_id = ? AND id = ? AND last_seq = ?")                                                               \
+    X(MSG_BY_CLIENT, "SELECT seq FROM messages WHERE tenant_id = ? AND conversation_id = ? AND client_id = ?")         \
+    X(MSG_INSERT,                                                                                                      \
+      "INSERT INTO messages (tenant_id, conversation_id, seq, from_employee, client_id, text, input_json, scored, "    \
+      "compound, pos, neu, neg, flags_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")            \
+    X(MSG_LIST,                                                                                                        \
+      "SELECT seq, from_employee, client_id, text, input_json, scored, compound, pos, neu, neg, flags_json, "          \
+      "created_at FROM messages WHERE tenant_id = ? AND conversation_id = ? ORDER BY seq")                             \
+    X(ANS_INSERT,                                                                                                      \
+      "INSERT INTO answers (tenant_id, conversation_id, seq, question_key, kind, number, created_at) "                 \
+      "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+#define SQLITE_STMT_ENUM(name, sql) SQ_##name,
+enum sq_stmt { SQLITE_STMTS(SQLITE_STMT_ENUM) SQ_COUNT };
+#undef SQLITE_STMT_ENUM
+
+struct sq_conn {
+    struct store_conn base; /* first: a store_conn * is a struct sq_conn * */
+    sqlite3 *db;
+    sqlite3_stmt *stmts[SQ_COUNT]; /* prepared on first use, kept until close */
+};
+
+static inline struct sq_conn *sq(store_conn *c) { return (struct sq_conn *)c; }
+
+/* Returns the cached statement ID, reset and ready to bind, or NULL after
+ * logging why it could not be prepared (*RC gets the Hark code). The
+ * statement belongs to the connection. */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_stmt id, int *rc);
+
+/* Binds parameters in order, remembering the first failure. Text is bound
+ * SQLITE_STATIC: it must outlive the statement's execution. */
+struct sq_bind {
+    sqlite3_stmt *st;
+    int idx;
+    int rc; /* SQLite code of the first failed bind */
+};
+void sq_bind_init(struct sq_bind *b, sqlite3_stmt *st);
+void sq_bind_i64(struct sq_bind *b, int64_t v);
+void sq_bind_double(struct sq_bind *b, double v);
+void sq_bind_text(struct sq_bind *b, const char *s); /* NULL binds SQL NULL */
+void sq_bind_null(struct sq_bind *b);
+
+/* Steps ST once: 1 for a row, 0 when done, or a negative Hark code (logged
+ * with OP when it is a database failure). A failed bind in B is reported the
+ * same way without stepping. ST is reset by sq_done. */
+int sq_step(struct sq_conn *c, sqlite3_stmt *st, const struct sq_bind *b, const char *op);
+void sq_done(sqlite3_stmt *st);
+/* Ends a statement run: sq_done, then sq_step's "row / no row" (1 / 0)
+ * become 0 and errors pass through. */
+int sq_finish(sqlite3_stmt *st, int rc);
+
+/* Translates an SQLite result code at the edge; logs HARK_EIO cases with OP
+ * and sqlite3_errmsg (which names tables and columns, never values). */
+int sq_error(struct sq_conn *c, int rc, const char *op);
+
+/* Copies a text column into a fixed-size field: HARK_ETOOBIG if it does not
+ * fit (DST is then ""). NULL reads as "". */
+int sq_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
+/* A newly allocated copy of a text column (the caller frees it); NULL for SQL
+ * NULL when NULLABLE, else "". 0 or HARK_ENOMEM. */
+int sq_col_dup(sqlite3_stmt *st, int col, int nullable, char **out);
+
+#define SQ_FIELD(st, col, field) sq_col_text((st), (col), (field), sizeof(field))
+
+/* The domain operations (sqlite_ops.c), with store.h's contracts. */
+int sq_tenant_create(store_conn *c, store_tenant *t);
+int sq_tenant_get(store_conn *c, int64_t id, store_tenant *out);
+int sq_tenant_by_slug(store_conn *c, const char *slug, store_tenant *out);
+int sq_user_create(store_conn *c, int64_t tenant_id, const char *email, const char *pwhash, const char *role,
+                   int64_t *id);
+int sq_employee_upsert(store_conn *c, store_employee *e);
+int sq_employee_get(store_conn *c, int64_t tenant_id, int64_t id, store_employee *out);
+int sq_employee_by_email(store_conn *c, int64_t tenant_id, const char *email, store_employee *out);
+int sq_employee_count(store_conn *c, int64_t tenant_id, int64_t *count);
+int sq_employee_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_employee *out, size_t max, size_t *n);
+int sq_flow_put(store_conn *c, int64_t tenant_id, const char *name, int version, const char *json, int64_t *id);
+int sq_flow_get(store_conn *c, int64_t tenant_id, int64_t id, store_flow *out);
+int sq_flow_latest(store_conn *c, int64_t tenant_id, const char *name, store_flow *out);
+int sq_touchpoint_put(store_conn *c, store_touchpoint *t);
+int sq_touchpoint_by_name(store_conn *c, int64_t tenant_id, const char *name, store_touchpoint *out);
+int sq_invite_create(store_conn *c, store_invite *inv);
+int sq_invite_get(store_conn *c, int64_t tenant_id, int64_t id, store_invite *out);
+int sq_invite_set_status(store_conn *c, int64_t tenant_id, int64_t id, const char *status);
+/* HARK_ENOTFOUND unless flow FLOW_ID is the tenant's own or a shared one. */
+int sq_flow_visible(struct sq_conn *c, int64_t tenant_id, int64_t flow_id, const char *op);
+/* Conversations (sqlite_chat.c). */
+int sq_conversation_load(store_conn *c, int64_t tenant_id, int64_t invite_id, store_conversation *conv,
+                         store_message **msgs, size_t *n);
+int sq_conversation_create(store_conn *c, store_conversation *conv);
+int sq_conversation_append(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
+                           const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
+                           int64_t *dup_seq);
+
+#endif

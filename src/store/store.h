@@ -1,0 +1,281 @@
+/* store: Hark's one interface to its database, meant for two backends:
+ * SQLite (embedded, the all-in-one default) and PostgreSQL (primary + streaming
+ * replicas, a later issue). No backend-specific SQL, type or handle leaks above
+ * this header; callers see domain operations and Hark error codes.
+ *
+ * Two ways to use it:
+ *  - synchronously, from a single thread with no event loop (CLI commands:
+ *    migrate, demo, tenant create, invite): store_main_conn() and the domain
+ *    functions below, each in its own implicit transaction, or grouped with
+ *    store_begin/store_commit/store_rollback;
+ *  - asynchronously from an event loop (serve): store_start() starts one
+ *    writer thread and N reader threads, each with its own connection, and
+ *    store_submit() queues work for them. The writer runs many queued jobs in
+ *    one transaction (group commit), each inside a savepoint so one failing job
+ *    does not undo the others, and reports every job's result on the loop
+ *    thread only after the transaction has committed. No database call ever
+ *    runs on the loop thread.
+ *
+ * Every row belongs to a tenant, and every domain function takes tenant_id
+ * and scopes its query by it. Strings in records are NUL-terminated UTF-8;
+ * fixed-size fields are truncated by nobody: values that do not fit are
+ * rejected with HARK_ETOOBIG. */
+#ifndef HARK_STORE_H
+#define HARK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct store store;           /* a database: connections, threads, queues */
+typedef struct store_conn store_conn; /* one connection, used by one thread at a time */
+
+enum store_durability {
+    STORE_DURABLE_FULL = 0,   /* default: a committed (acknowledged) write survives kill -9 and power loss */
+    STORE_DURABLE_NORMAL = 1, /* survives kill -9 (process crash), may lose the last commits on power loss */
+    STORE_DURABLE_OFF = 2,    /* no fsync at all: benchmarks and throwaway data only */
+};
+
+typedef struct store_opts {
+    const char *url;      /* "sqlite:PATH"; "postgres://..." in a later issue */
+    const char *read_url; /* replicas (later); NULL = read from url */
+    int durability;       /* enum store_durability */
+    int readers;          /* reader threads for store_submit(STORE_READ); default 2 */
+    int batch_max;        /* most write jobs in one transaction; default 1024 */
+    size_t queue_max;     /* bound on queued jobs of each kind; default 100000 */
+} store_opts;
+
+void store_opts_default(store_opts *o);
+
+/* Opens the database named by O->url (creating the file for SQLite) and checks
+ * it can be used. No threads are started. Returns 0 and *OUT, or HARK_EINVAL
+ * (bad URL) / HARK_EIO with a message naming the problem in ERR. */
+int store_open(const store_opts *o, store **out, char *err, size_t errlen);
+
+/* Applies pending schema migrations, synchronously, on the main connection.
+ * *APPLIED (if not NULL) receives how many were applied. Idempotent; safe when
+ * two processes race (the loser sees the schema current). */
+int store_migrate(store *s, int *applied, char *err, size_t errlen);
+
+/* Current and latest known schema versions (for `hark migrate` and /readyz). */
+int store_schema_version(store *s, int *current, int *latest);
+
+/* The connection for synchronous use before store_start (CLI commands). */
+store_conn *store_main_conn(store *s);
+
+/* Starts the writer and reader threads; completions are delivered on LOOP.
+ * After this, store_main_conn() must not be used. */
+int store_start(store *s, uv_loop_t *loop);
+
+/* Stops accepting jobs, lets queued jobs finish, joins the threads. Their
+ * completions are delivered on the loop thread, so call this on the loop
+ * thread while the loop still runs (e.g. from a shutdown callback, or from a
+ * DONE callback) and then let the loop drain: the last completions arrive in
+ * a later loop iteration, then the store's async handle closes so uv_run can
+ * return. Then store_close(). */
+void store_stop(store *s);
+
+/* Closes connections and frees S. After store_start, call it only once the
+ * loop has run after store_stop (the uv_async_t inside S must have closed;
+ * otherwise S is deliberately leaked and an error logged). Jobs still queued
+ * in a store that never started are dropped without DONE. */
+void store_close(store *s);
+
+/* Explicit transactions for synchronous use (CLI): store_begin opens a write
+ * transaction; store_commit / store_rollback end it. Domain writes inside it
+ * each run in a savepoint, so a failing one leaves the others. HARK_EINVAL
+ * when one is already open, or inside a job (the store thread owns the
+ * transaction there). */
+int store_begin(store_conn *c);
+int store_commit(store_conn *c);
+int store_rollback(store_conn *c);
+
+/* ---- asynchronous jobs (after store_start) ---- */
+
+enum store_job_kind { STORE_READ = 0, STORE_WRITE = 1 };
+
+/* Runs on a store thread with that thread's connection. Returns 0 or a Hark
+ * error code. For writes it runs inside a savepoint of the batch transaction: a
+ * non-zero return rolls back only this job's changes. Reads run inside one
+ * read transaction (one snapshot) per job. It must not call store_begin,
+ * store_commit or store_rollback. */
+typedef int (*store_work_fn)(store_conn *c, void *arg);
+/* Runs on the loop thread with the work's return value, after the commit for
+ * writes (HARK_EIO if the commit itself failed). */
+typedef void (*store_done_fn)(void *arg, int status);
+
+/* Queues a job. Returns 0, HARK_EBUSY if that queue is full, or HARK_ECLOSED
+ * after store_stop; in both error cases DONE is never called (nor for
+ * HARK_EINVAL before store_start, HARK_ENOMEM). Call it from the loop thread
+ * (or any thread: the queues are locked). */
+int store_submit(store *s, enum store_job_kind kind, store_work_fn work, store_done_fn done, void *arg);
+
+typedef struct store_stats {
+    uint64_t commits;        /* write transactions committed */
+    uint64_t jobs_written;   /* write jobs run */
+    uint64_t last_batch;     /* jobs in the latest transaction */
+    uint64_t max_batch;
+    double last_commit_ms;   /* duration of the latest COMMIT */
+    size_t write_queue;      /* jobs waiting now */
+    size_t read_queue;
+} store_stats;
+void store_get_stats(store *s, store_stats *out); /* thread-safe */
+
+/* ---- domain records ---- */
+
+typedef struct store_tenant {
+    int64_t id;
+    char slug[64];
+    char name[128];
+    char timezone[64]; /* IANA name, "UTC" by default */
+} store_tenant;
+
+typedef struct store_employee {
+    int64_t id, tenant_id;
+    char external_id[64];
+    char email[256];
+    char first_name[64], last_name[64];
+    char department[64], location[64];
+    char manager_email[256];
+    char hire_date[11], exit_date[11]; /* "YYYY-MM-DD" or "" */
+    char timezone[64];                 /* "" = the tenant's */
+    char status[16];                   /* "active", "inactive", "left" */
+} store_employee;
+
+typedef struct store_flow {
+    int64_t id, tenant_id;
+    char name[64];
+    int version;
+    char *json; /* owned; release with store_flow_clear */
+} store_flow;
+
+typedef struct store_touchpoint {
+    int64_t id, tenant_id;
+    char name[64];
+    char kind[16];      /* onboarding, tenure, pulse, exit, adhoc */
+    char flow_name[64]; /* the latest version of this flow is used for new invites */
+    char rule[512];     /* JSON rule for the planner (outreach issue); "{}" if none */
+    int active;
+} store_touchpoint;
+
+typedef struct store_invite {
+    int64_t id, tenant_id, employee_id, touchpoint_id, flow_id;
+    char occurrence[32]; /* e.g. "2026-11" or "day-30": unique per employee x touchpoint */
+    char status[16];     /* planned, sending, sent, failed, opened, started, completed, expired */
+    int64_t created_at, expires_at; /* Unix ms */
+} store_invite;
+
+typedef struct store_conversation {
+    int64_t id, tenant_id, invite_id, flow_id;
+    char node[64];      /* the flow node waiting for an answer */
+    char *vars_json;    /* owned: flow variables (answers by key) */
+    int64_t last_seq;   /* seq of the latest message; 0 when none */
+    int64_t awaiting_seq; /* seq of the open question; 0 when none */
+    int done;
+    int64_t started_at, updated_at;
+} store_conversation;
+
+typedef struct store_message {
+    int64_t seq;           /* dense per conversation, from 1 */
+    int from_employee;     /* 0 bot, 1 employee */
+    char client_id[65];    /* employee messages: the client's id; "" for bot */
+    char *text;            /* owned */
+    char *input_json;      /* owned; bot questions only, else NULL */
+    int scored;            /* employee messages: sentiment below is set */
+    double compound, pos, neu, neg;
+    char *flags_json;      /* owned; NULL when no red flags */
+    int64_t created_at;
+} store_message;
+
+typedef struct store_answer {
+    int64_t seq; /* the employee message it belongs to */
+    char key[64];
+    char kind[16]; /* scale, choice, text */
+    int has_number;
+    double number;
+} store_answer;
+
+/* A conversation holds at most this many messages when loaded (HARK_ETOOBIG). */
+#define STORE_CONVERSATION_MAX_MESSAGES 10000
+
+/* ---- domain operations (synchronous, on one connection) ----
+ * Each returns 0 or a negative Hark code: HARK_ENOTFOUND when the row does not
+ * exist (in that tenant) — also when a write refers to a row (employee,
+ * touchpoint, flow, invite) that is not in the tenant —, HARK_EEXISTS on a
+ * unique-key clash, HARK_EINVAL on a bad argument (unknown role, kind or
+ * status; empty required string), HARK_ETOOBIG when a stored string does not
+ * fit its field, HARK_EBUSY when the database stayed locked, HARK_EIO on a
+ * database failure (logged with the backend's message, never with values).
+ * A write runs in its own transaction, or in a savepoint of the open one:
+ * when it fails it has changed nothing. */
+
+int store_tenant_create(store_conn *c, store_tenant *t); /* sets t->id */
+int store_tenant_get(store_conn *c, int64_t id, store_tenant *out);
+int store_tenant_by_slug(store_conn *c, const char *slug, store_tenant *out);
+
+/* PWHASH is already hashed (argon2id string); ROLE: owner, admin, hrbp, viewer. */
+int store_user_create(store_conn *c, int64_t tenant_id, const char *email, const char *pwhash, const char *role,
+                      int64_t *id);
+
+/* Inserts, or updates the row with the same external_id (or, when that is
+ * empty, the same email) in the tenant. Sets e->id. A row matched by email
+ * with an empty external_id takes E's external_id; an empty external_id in E
+ * keeps the stored one; an email held by an employee with another
+ * external_id is HARK_EEXISTS. An empty status means "active". */
+int store_employee_upsert(store_conn *c, store_employee *e);
+int store_employee_get(store_conn *c, int64_t tenant_id, int64_t id, store_employee *out);
+int store_employee_by_email(store_conn *c, int64_t tenant_id, const char *email, store_employee *out);
+int store_employee_count(store_conn *c, int64_t tenant_id, int64_t *count);
+/* Up to MAX employees of the tenant with id > AFTER_ID, in id order, into OUT;
+ * *N receives how many. */
+int store_employee_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_employee *out, size_t max,
+                        size_t *n);
+
+/* Stores version VERSION of flow NAME (tenant_id 0 = shared by every tenant).
+ * HARK_EEXISTS if that version exists (*id still receives its id). */
+int store_flow_put(store_conn *c, int64_t tenant_id, const char *name, int version, const char *json, int64_t *id);
+/* By id: the tenant's own flows and the shared ones. */
+int store_flow_get(store_conn *c, int64_t tenant_id, int64_t id, store_flow *out);
+/* The highest version of NAME: the tenant's own if any, else the shared one. */
+int store_flow_latest(store_conn *c, int64_t tenant_id, const char *name, store_flow *out);
+void store_flow_clear(store_flow *f);
+
+/* Inserts or updates by (tenant, name); sets t->id. */
+int store_touchpoint_put(store_conn *c, store_touchpoint *t);
+int store_touchpoint_by_name(store_conn *c, int64_t tenant_id, const char *name, store_touchpoint *out);
+
+/* Inserts an invite (sets inv->id; an empty status becomes "planned", a zero
+ * created_at now). If one exists for the same employee, touchpoint and
+ * occurrence, fills INV with it and returns HARK_EEXISTS. The employee,
+ * touchpoint and flow must be visible to the tenant, else HARK_ENOTFOUND. */
+int store_invite_create(store_conn *c, store_invite *inv);
+int store_invite_get(store_conn *c, int64_t tenant_id, int64_t id, store_invite *out);
+int store_invite_set_status(store_conn *c, int64_t tenant_id, int64_t id, const char *status);
+
+/* Loads the conversation of INVITE_ID and all of its messages in seq order.
+ * CONV->vars_json and *MSGS are owned by the caller (store_conversation_clear,
+ * store_messages_free). HARK_ENOTFOUND when the conversation has not started. */
+int store_conversation_load(store_conn *c, int64_t tenant_id, int64_t invite_id, store_conversation *conv,
+                            store_message **msgs, size_t *n);
+
+/* Starts a conversation (sets conv->id, started_at/updated_at from the clock).
+ * HARK_EEXISTS if the invite already has one. Also marks the invite started. */
+int store_conversation_create(store_conn *c, store_conversation *conv);
+
+/* Appends MSGS (seqs prev_last_seq+1 ...) and ANSWERS and saves CONV's new
+ * node, vars, last_seq, awaiting_seq and done; marks the invite completed
+ * when done. Fails, changing nothing, with HARK_EEXISTS when an employee
+ * message's client_id is already stored in the conversation (*DUP_SEQ gets
+ * its seq), or HARK_EBUSY when the stored last_seq is not PREV_LAST_SEQ
+ * (another node moved the conversation on: reload and retry). When both
+ * apply, HARK_EEXISTS wins. HARK_EINVAL when the seqs are not dense from
+ * prev_last_seq+1 or conv->last_seq is not prev_last_seq + N. CONV is found by
+ * conv->id and conv->tenant_id. Messages with created_at 0 get the clock. */
+int store_conversation_append(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
+                              const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
+                              int64_t *dup_seq);
+
+void store_conversation_clear(store_conversation *conv);
+void store_messages_free(store_message *msgs, size_t n);
+
+#endif

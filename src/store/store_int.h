@@ -1,0 +1,172 @@
+/* Private to src/store: the backend interface (struct store_backend) and the
+ * structures shared by the backend-neutral files — store.c (URL parsing,
+ * argument checks, transaction wrapping, dispatch), jobs.c (threads, queues,
+ * group commit), migrate.c (the runner) and migrations.c (the schema) — and
+ * the backends (sqlite.c now, pg.c later). Nothing outside src/store includes
+ * this header.
+ *
+ * A backend implements statements and transactions on one connection; it
+ * never decides transaction boundaries for domain operations (store.c wraps
+ * each write operation in a transaction or a savepoint) and never touches
+ * the queues. */
+#ifndef HARK_STORE_INT_H
+#define HARK_STORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "store/store.h"
+
+enum store_tx_mode {
+    STORE_TX_READ = 0,  /* a read transaction (snapshot); no lock taken up front */
+    STORE_TX_WRITE = 1, /* takes the write lock at once (SQLite BEGIN IMMEDIATE) */
+};
+
+/* The two savepoints Hark uses: one per job in a write batch, one per domain
+ * write operation inside an open transaction. */
+enum store_savepoint { STORE_SP_JOB = 0, STORE_SP_OP = 1 };
+
+/* The backend-neutral head of every connection; a backend's connection
+ * struct starts with it and is cast from it. */
+struct store_conn {
+    store *s;
+    const struct store_backend *be;
+    int readonly;
+    int in_tx;   /* a transaction is open: store_begin, a write batch or a read job */
+    int managed; /* the transaction belongs to a store thread: store_begin & co refuse */
+};
+
+/* A migration placeholder and its text in one backend ("{{ID}}" -> ...). */
+struct store_subst {
+    const char *name;
+    const char *value;
+};
+
+/* One schema migration: applied once, in order, in its own transaction. */
+struct store_migration {
+    int version;
+    const char *name;
+    const char *sql; /* statements separated by ';', with {{NAME}} placeholders */
+};
+
+extern const struct store_migration store_migrations[];
+extern const size_t store_migrations_count;
+
+/* Every function returns 0 or a Hark code and logs database failures itself
+ * (operation name and the backend's message, never values). Records passed in
+ * have been checked by store.c (strings NUL-terminated within their arrays,
+ * enumerated values valid). */
+struct store_backend {
+    const char *name;
+    const struct store_subst *subst; /* ends with {NULL, NULL} */
+
+    /* Opens one connection to TARGET (what follows the URL scheme). */
+    int (*conn_open)(store *s, const char *target, int readonly, store_conn **out, char *err, size_t errlen);
+    void (*conn_close)(store_conn *c);
+
+    int (*begin)(store_conn *c, enum store_tx_mode mode);
+    int (*commit)(store_conn *c);
+    int (*rollback)(store_conn *c);
+    int (*savepoint)(store_conn *c, enum store_savepoint sp);
+    int (*release)(store_conn *c, enum store_savepoint sp);
+    /* Undoes the work since the savepoint and ends it. */
+    int (*rollback_to)(store_conn *c, enum store_savepoint sp);
+    /* 1 while a transaction is still open on the backend side; 0 when the
+     * database ended it on its own (SQLite does on some I/O errors). */
+    int (*tx_active)(store_conn *c);
+
+    /* Migrations: a parameterless script, the serialising lock (may be NULL
+     * when BEGIN of a write transaction already serialises) and the
+     * schema_migrations bookkeeping. */
+    int (*exec_script)(store_conn *c, const char *sql);
+    int (*migrate_lock)(store_conn *c);
+    int (*migration_applied)(store_conn *c, int version, int *applied);
+    int (*migration_record)(store_conn *c, int version, const char *name, int64_t at_ms);
+    int (*schema_version)(store_conn *c, int *version); /* 0 when no migration table */
+
+    /* Domain operations: the contracts of store.h. */
+    int (*tenant_create)(store_conn *c, store_tenant *t);
+    int (*tenant_get)(store_conn *c, int64_t id, store_tenant *out);
+    int (*tenant_by_slug)(store_conn *c, const char *slug, store_tenant *out);
+    int (*user_create)(store_conn *c, int64_t tenant_id, const char *email, const char *pwhash, const char *role,
+                       int64_t *id);
+    int (*employee_upsert)(store_conn *c, store_employee *e);
+    int (*employee_get)(store_conn *c, int64_t tenant_id, int64_t id, store_employee *out);
+    int (*employee_by_email)(store_conn *c, int64_t tenant_id, const char *email, store_employee *out);
+    int (*employee_count)(store_conn *c, int64_t tenant_id, int64_t *count);
+    int (*employee_list)(store_conn *c, int64_t tenant_id, int64_t after_id, store_employee *out, size_t max,
+                         size_t *n);
+    int (*flow_put)(store_conn *c, int64_t tenant_id, const char *name, int version, const char *json, int64_t *id);
+    int (*flow_get)(store_conn *c, int64_t tenant_id, int64_t id, store_flow *out);
+    int (*flow_latest)(store_conn *c, int64_t tenant_id, const char *name, store_flow *out);
+    int (*touchpoint_put)(store_conn *c, store_touchpoint *t);
+    int (*touchpoint_by_name)(store_conn *c, int64_t tenant_id, const char *name, store_touchpoint *out);
+    int (*invite_create)(store_conn *c, store_invite *inv);
+    int (*invite_get)(store_conn *c, int64_t tenant_id, int64_t id, store_invite *out);
+    int (*invite_set_status)(store_conn *c, int64_t tenant_id, int64_t id, const char *status);
+    int (*conversation_load)(store_conn *c, int64_t tenant_id, int64_t invite_id, store_conversation *conv,
+                             store_message **msgs, size_t *n);
+    int (*conversation_create)(store_conn *c, store_conversation *conv);
+    int (*conversation_append)(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
+                               const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
+                               int64_t *dup_seq);
+};
+
+extern const struct store_backend store_sqlite_backend;
+
+struct store_job {
+    struct store_job *next;
+    store_work_fn work;
+    store_done_fn done;
+    void *arg;
+    int status;
+};
+
+struct store_job_queue {
+    struct store_job *head, *tail;
+    size_t len;
+};
+
+struct store {
+    store_opts opts; /* defaults filled in; url strings not kept (see target) */
+    const struct store_backend *be;
+    char *target;      /* owned: the write database, URL scheme stripped */
+    char *read_target; /* owned: where readers connect */
+    store_conn *main;  /* synchronous use; the writer's connection after store_start */
+    int schema_current; /* cached so store_schema_version needs no query after store_start */
+
+    /* The asynchronous part (jobs.c). State: idle -> started -> stopping ->
+     * joined (threads gone, last completions pending) -> async_closed. */
+    int started, stopping, joined, async_closing, async_closed;
+    uv_loop_t *loop;
+    uv_async_t async;
+    uv_mutex_t mu; /* guards the queues, stopping (for the threads) and stats */
+    uv_cond_t write_cv, read_cv;
+    struct store_job_queue writes, reads, done;
+    uv_thread_t writer;
+    int writer_started;
+    uv_thread_t *readers;
+    store_conn **reader_conns;
+    int nconns;   /* reader connections open */
+    int nreaders; /* reader threads running */
+    int locks_ready;
+    store_stats stats;
+};
+
+/* Transaction helpers that keep store_conn.in_tx in step with the backend
+ * (store.c); jobs.c and migrate.c use them. */
+int store__tx_begin(store_conn *c, enum store_tx_mode mode);
+int store__tx_commit(store_conn *c);
+int store__tx_rollback(store_conn *c);
+
+/* The queues, mutex and condition variables (jobs.c): set up by store_open,
+ * so store_submit and store_get_stats work before store_start; released by
+ * store_close. */
+int store__jobs_init(store *s);
+void store__jobs_free(store *s);
+
+/* Writes a formatted message into ERR (ERRLEN may be 0). */
+void store__err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
