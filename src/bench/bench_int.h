@@ -49,9 +49,11 @@ typedef struct scan_field {
     size_t vn;
 } scan_field;
 
+#define SCAN_MAX_FIELDS 16
+
 /* Scans the object in P[0..LEN) (whitespace around it allowed) and fills the
- * N FIELDS. Returns 0, or -1 when the text is not a well-formed object (the
- * fields found before the fault stay filled). */
+ * N FIELDS (N <= SCAN_MAX_FIELDS). Returns 0, or -1 when the text is not a
+ * well-formed object (the fields found before the fault stay filled). */
 int scan_object(const char *p, size_t len, scan_field *fields, int n);
 /* 1 when raw value V is exactly the string LIT (no escapes), else 0. */
 int scan_is(const char *v, size_t vn, const char *lit);

@@ -88,6 +88,7 @@ typedef struct conv {
     uint64_t sent_ns;
     uint64_t say_no;
     char say_id[48];
+    size_t say_id_len;
     uint64_t next_due_ns;  /* paced mode: earliest time of the next say */
     int ready;             /* idle: reached its first question */
 } conv;
@@ -108,7 +109,7 @@ struct runner {
     enum run_phase phase;
     uv_timer_t connect_timer, sweep_timer, phase_timer;
     uv_signal_t sigint;
-    int open_handles;       /* runner-level handles not yet closed */
+    int open_handles;       /* handles (runner and conversation timers) not yet closed */
     int live_sockets;       /* conversations whose wsc is not idle */
     uint64_t window_start_ns;
     double cpu_self0, cpu_srv0;
@@ -142,9 +143,10 @@ static void end_phase(runner *r);
 
 /* ---- answering ---- */
 
-/* A frame the bench cannot follow: count it, drop the connection and resume. */
-static void protocol_fault(conv *c) {
-    c->run->r->err_protocol++;
+/* A frame the bench cannot follow: count it, say why (the first few), drop
+ * the connection and resume. */
+static void protocol_fault(conv *c, const char *why) {
+    if (++c->run->r->err_protocol <= 3) log_warn("bench: connection %d: %s", c->idx, why);
     c->expect_close = 1;
     wsc_abort(&c->ws);
 }
@@ -169,11 +171,13 @@ static void send_answer(conv *c) {
         break;
     }
     c->say_no++;
-    snprintf(c->say_id, sizeof c->say_id, "%s-%d-%llu", r->o->fx->run_id, c->idx, (unsigned long long)c->say_no);
+    int idn = snprintf(c->say_id, sizeof c->say_id, "%s-%d-%llu", r->o->fx->run_id, c->idx,
+                       (unsigned long long)c->say_no);
+    c->say_id_len = idn > 0 ? (size_t)idn : 0;
     char frame[FRAME_MAX];
     int n = snprintf(frame, sizeof frame, "{\"t\":\"say\",\"id\":\"%s\",\"text\":%s}", c->say_id, lit);
     if (litn < 0 || (size_t)litn >= sizeof lit || n < 0 || (size_t)n >= sizeof frame) {
-        protocol_fault(c);
+        protocol_fault(c, "answer does not fit in a frame");
         return;
     }
     c->pending = 1;
@@ -205,21 +209,22 @@ static void answer_open_question(conv *c) {
 /* Keeps the question of a bot frame (INPUT is its raw input object). */
 static int hold_question(conv *c, int64_t seq, const char *input, size_t inputn) {
     scan_field f[4] = {{"kind", NULL, 0}, {"min", NULL, 0}, {"max", NULL, 0}, {"options", NULL, 0}};
-    if (scan_object(input, inputn, f, 4) != 0) return -1;
-    c->qseq = seq;
+    c->qseq = 0;
+    c->qkind = Q_NONE;
     c->nopts = 0;
+    if (scan_object(input, inputn, f, 4) != 0) return -1;
     if (scan_is(f[0].v, f[0].vn, "scale")) {
         int64_t lo = 1, hi = 5;
         scan_i64(f[1].v, f[1].vn, &lo);
         scan_i64(f[2].v, f[2].vn, &hi);
-        if (lo > hi || hi - lo > 1000) return -1;
+        if (lo > hi || lo < -1000000 || hi > 1000000) return -1;
         c->qkind = Q_SCALE;
         c->qmin = (int)lo;
         c->qmax = (int)hi;
     } else if (scan_is(f[0].v, f[0].vn, "choice")) {
         size_t pos = 0, used = 0, en;
         const char *e;
-        while (c->nopts < MAX_OPTIONS && scan_array_next(f[3].v, f[3].vn, &pos, &e, &en)) {
+        while (f[3].v && c->nopts < MAX_OPTIONS && scan_array_next(f[3].v, f[3].vn, &pos, &e, &en)) {
             if (used + en > OPTIONS_BYTES) break;
             memcpy(c->opts + used, e, en);
             c->opt_off[c->nopts] = (uint16_t)used;
@@ -234,6 +239,7 @@ static int hold_question(conv *c, int64_t seq, const char *input, size_t inputn)
     } else {
         return -1;
     }
+    c->qseq = seq;
     return 0;
 }
 
@@ -261,7 +267,7 @@ static void on_welcome(conv *c, scan_field *f) {
         if (c->qseq != awaiting || c->qkind == Q_NONE) {
             /* Not the question we kept: ask for it again from just before it. */
             c->last_seq = awaiting - 1;
-            protocol_fault(c);
+            protocol_fault(c, "welcome awaits a question the bench never saw");
             return;
         }
         if (r->o->mode == BENCH_IDLE) mark_ready(c);
@@ -273,10 +279,16 @@ static void on_bot(conv *c, int64_t seq, const char *input, size_t inputn) {
     runner *r = c->run;
     if (!input || (inputn == 4 && memcmp(input, "null", 4) == 0)) return;
     if (seq < c->awaiting) return; /* an answered question, replayed */
-    /* A new question before the ack of our answer breaks "ack before the
-     * bot's next message"; so does a question that cannot be read. */
-    if (c->pending || hold_question(c, seq, input, inputn) != 0) {
-        protocol_fault(c);
+    if (hold_question(c, seq, input, inputn) != 0) {
+        protocol_fault(c, "a question the bench cannot read");
+        return;
+    }
+    if (c->pending) {
+        /* Seen after a reconnect: the welcome named a question that the
+         * replaced connection's answer was still being committed for, so the
+         * flow moved on without our ack. The question is kept, so the resume
+         * answers it. */
+        protocol_fault(c, "a new question before the ack of the answer to the previous one");
         return;
     }
     if (r->o->mode == BENCH_IDLE) mark_ready(c);
@@ -303,7 +315,7 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
     scan_field f[8] = {{"t", NULL, 0},     {"seq", NULL, 0},      {"id", NULL, 0},   {"input", NULL, 0},
                        {"last_seq", NULL, 0}, {"awaiting", NULL, 0}, {"code", NULL, 0}, {"retry_after_ms", NULL, 0}};
     if (scan_object(p, n, f, 8) != 0 || !f[0].v) {
-        protocol_fault(c);
+        protocol_fault(c, "a frame that is not a JSON object with \"t\"");
         return;
     }
     int64_t seq = 0;
@@ -312,8 +324,7 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
     const char *t = f[0].v;
     size_t tn = f[0].vn;
     if (scan_is(t, tn, "ack")) {
-        if (c->pending && f[2].v && f[2].vn == strlen(c->say_id) + 2 &&
-            memcmp(f[2].v + 1, c->say_id, f[2].vn - 2) == 0) {
+        if (c->pending && f[2].v && f[2].vn == c->say_id_len + 2 && memcmp(f[2].v + 1, c->say_id, c->say_id_len) == 0) {
             uint64_t now = uv_hrtime();
             c->pending = 0;
             r->r->answers_total++;
@@ -324,7 +335,7 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
         }
     } else if (scan_is(t, tn, "bot")) {
         if (c->state != CONV_LIVE || !has_seq) {
-            protocol_fault(c);
+            protocol_fault(c, "a bot message before welcome or without seq");
             return;
         }
         on_bot(c, seq, f[3].v, f[3].vn);
@@ -332,7 +343,7 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
         /* A replayed answer (the seq is all we need from it). */
     } else if (scan_is(t, tn, "welcome")) {
         if (c->state != CONV_HELLO) {
-            protocol_fault(c);
+            protocol_fault(c, "a second welcome");
             return;
         }
         on_welcome(c, f);
@@ -342,7 +353,7 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
         r->r->unexpected_done++;
         c->expect_close = 1;
     } else if (!scan_is(t, tn, "pong")) {
-        protocol_fault(c);
+        protocol_fault(c, "a frame of unknown type");
     }
 }
 

@@ -54,9 +54,12 @@ static const char *skip_value(const char *p, const char *end) {
 
 int scan_object(const char *p, size_t len, scan_field *fields, int n) {
     const char *end = p + len;
+    size_t kl[SCAN_MAX_FIELDS];
+    if (n > SCAN_MAX_FIELDS) return -1;
     for (int i = 0; i < n; i++) {
         fields[i].v = NULL;
         fields[i].vn = 0;
+        kl[i] = strlen(fields[i].key);
     }
     p = skip_ws(p, end);
     if (p >= end || *p != '{') return -1;
@@ -75,7 +78,7 @@ int scan_object(const char *p, size_t len, scan_field *fields, int n) {
         p = skip_value(p, end);
         if (!p || p == v) return -1;
         for (int i = 0; i < n; i++) {
-            if (!fields[i].v && strlen(fields[i].key) == klen && memcmp(fields[i].key, k, klen) == 0) {
+            if (!fields[i].v && kl[i] == klen && memcmp(fields[i].key, k, klen) == 0) {
                 fields[i].v = v;
                 fields[i].vn = (size_t)(p - v);
             }

@@ -53,10 +53,15 @@ static int split_target(http_req *r) {
         struct http_parser_url pu;
         http_parser_url_init(&pu);
         if (http_parser_parse_url(u, r->url.len, 0, &pu) != 0) return HARK_EINVAL;
-        if (!(pu.field_set & (1 << UF_PATH))) return HARK_EINVAL;
-        size_t off = pu.field_data[UF_PATH].off;
-        memmove(u, u + off, r->url.len - off + 1);
-        r->url.len -= off;
+        if (!(pu.field_set & (1 << UF_PATH))) {
+            buf_reset(&r->url); /* "http://host": the path is "/" */
+            if (buf_append(&r->url, "/", 1) != HARK_OK) return HARK_EINVAL;
+            u = r->url.data;
+        } else {
+            size_t off = pu.field_data[UF_PATH].off;
+            memmove(u, u + off, r->url.len - off + 1);
+            r->url.len -= off;
+        }
     }
     char *hash = strchr(u, '#');
     if (hash) *hash = '\0';
@@ -95,15 +100,15 @@ static int on_url(http_parser *p, const char *at, size_t len) {
  * or a value over several callbacks. */
 static int on_header_field(http_parser *p, const char *at, size_t len) {
     http_req *r = cb_req(p);
-    if (r->hdr_in_value == 1 && buf_append(&r->hdrs, "", 1)) return -1;
-    r->hdr_in_value = 2; /* in a name */
+    if (r->hdr_pos == HDR_VALUE && buf_append(&r->hdrs, "", 1)) return -1;
+    r->hdr_pos = HDR_NAME;
     return buf_append(&r->hdrs, at, len) ? -1 : 0;
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t len) {
     http_req *r = cb_req(p);
-    if (r->hdr_in_value == 2 && buf_append(&r->hdrs, "", 1)) return -1;
-    r->hdr_in_value = 1;
+    if (r->hdr_pos == HDR_NAME && buf_append(&r->hdrs, "", 1)) return -1;
+    r->hdr_pos = HDR_VALUE;
     return buf_append(&r->hdrs, at, len) ? -1 : 0;
 }
 
@@ -111,9 +116,9 @@ static int on_headers_complete(http_parser *p) {
     net_conn *c = p->data;
     http_req *r = cb_req(p);
     const net_limits *l = &c->srv->lim;
-    if (r->hdr_in_value == 1 && buf_append(&r->hdrs, "", 1)) return -1;
-    if (r->hdr_in_value == 2 && buf_append(&r->hdrs, "\0", 2)) return -1;
-    r->hdr_in_value = 0;
+    if (r->hdr_pos == HDR_VALUE && buf_append(&r->hdrs, "", 1)) return -1;
+    if (r->hdr_pos == HDR_NAME && buf_append(&r->hdrs, "\0", 2)) return -1; /* a name with no value */
+    r->hdr_pos = HDR_NONE;
     r->method = http_method_str((enum http_method)p->method);
     r->is_head = p->method == HTTP_HEAD;
     r->keep_alive = http_should_keep_alive(p) ? 1 : 0;
@@ -208,7 +213,10 @@ static void http_fail(net_conn *c, int status, const char *code, const char *mes
     http_respond_error(r, status, code, message);
 }
 
-size_t http_feed(net_conn *c, const char *data, size_t len) {
+/* Feeds bytes read from the socket (or pending) to the parser until a request
+ * is complete or has failed. Returns the number consumed; the rest belongs to
+ * later requests. */
+static size_t http_feed(net_conn *c, const char *data, size_t len) {
     http_parser *p = &c->u.http.parser;
     const net_limits *l = &c->srv->lim;
     size_t used = 0;
@@ -405,7 +413,7 @@ int http_query_param(const http_req *r, const char *name, char *out, size_t cap)
 
 /* ---- responses ---- */
 
-const char *http_status_text(int status) {
+static const char *http_status_text(int status) {
     switch (status) {
     case 100: return "Continue";
     case 101: return "Switching Protocols";
@@ -538,7 +546,6 @@ void http_send(http_req *r, int status, const char *ctype, const char *extra, co
     }
     log_conn(LOG_DEBUG, c->id, "%s %d %zu", r->method, status, len);
     c->state = CONN_HTTP_WRITING;
-    c->close_after = !keep;
     conn_read_stop(c);
     /* Bounds the time a client that does not read may hold the response. */
     conn_timer(c, s->lim.keepalive_timeout_ms);

@@ -75,7 +75,6 @@ struct net_conn {
     uint8_t handles;   /* libuv handles still open (tcp, timer): freed at 0 */
     unsigned reading : 1;      /* uv_read_start is in effect */
     unsigned drop_pending : 1; /* conn_drop was asked while busy */
-    unsigned close_after : 1;  /* HTTP: close once the response is written */
     unsigned is_ws : 1;
     unsigned throttled : 1;    /* WS: reading stopped because the output queue is over half full */
     union {
@@ -126,6 +125,10 @@ struct net_server {
     size_t netags;
 };
 
+/* Where the header callbacks of http-parser are; a name or value may come in
+ * several pieces, so the '\0' after it is written when the next part starts. */
+enum hdr_pos { HDR_NONE, HDR_NAME, HDR_VALUE };
+
 struct http_req {
     net_conn *conn;   /* NULL once the connection is gone (the response is then dropped) */
     net_server *srv;
@@ -135,7 +138,7 @@ struct http_req {
     buf url;            /* raw request target; split into path and query at headers end */
     const char *path, *query;
     buf hdrs;           /* "name\0value\0" pairs */
-    int hdr_in_value;   /* parser position: 0 in a name (or none yet), 1 in a value */
+    int hdr_pos;        /* enum hdr_pos: where http-parser's header callbacks are */
     buf body;
     buf resp_hdrs;      /* "Name: value\r\n" lines from http_add_header */
     int reject;         /* status net answers instead of dispatching (413), or 0 */
@@ -166,23 +169,22 @@ void conn_finish(net_conn *c);
  * a public call, so that no user callback runs inside it. */
 void conn_drop_soon(net_conn *c);
 
-/* http.c */
-void http_conn_init(net_conn *c);
-/* Feeds bytes read from the socket (or pending) to the parser. Returns the
- * number consumed; the rest belongs to later requests. */
-size_t http_feed(net_conn *c, const char *data, size_t len);
+/* http.c. The http_on_* and ws_on_* hooks are called by server.c from its
+ * libuv callbacks, with the connection marked busy (a conn_drop inside them
+ * takes effect when they return). */
+void http_conn_init(net_conn *c); /* a new connection: parser, first-request timer */
 void http_on_read(net_conn *c, const char *data, size_t len);
-void http_on_written(net_conn *c);
+void http_on_written(net_conn *c); /* the response is out: next request (keep-alive) */
 void http_on_timer(net_conn *c);
 /* Frees the request state of a connection that is closing; a request owned by
  * a handler is detached instead (its response will be dropped). */
 void http_conn_release(net_conn *c);
-/* Builds and sends a response for R on its connection. HDRS_EXTRA: more header
- * lines ("Name: v\r\n"), may be NULL. BODY borrowed when !COPY. Frees R. */
+/* Builds and sends a response for R on its connection. EXTRA: more header
+ * lines ("Name: v\r\n"), may be NULL. BODY is copied when COPY, else borrowed
+ * from static storage. Frees R; if the client has gone, only that. */
 void http_send(http_req *r, int status, const char *ctype, const char *extra, const void *body, size_t len,
                int copy);
 void http_req_free(http_req *r);
-const char *http_status_text(int status);
 /* Case-insensitive search for TOKEN in a comma-separated header value. */
 int http_has_token(const char *value, const char *token);
 
@@ -191,10 +193,12 @@ int http_has_token(const char *value, const char *token);
  * filled with the allowed methods, "GET, HEAD") when there is none. */
 const struct net_route *router_match(const net_server *s, const char *method, const char *path, int *status,
                                      char *allow, size_t cap);
+/* Hands a complete request to its route (or answers 404/405); the handler
+ * owns R from then on. */
 void router_dispatch(net_conn *c, http_req *r);
 void router_free(net_server *s);
 
-/* static.c */
+/* static.c: answers R from hark_assets (200, 304, 404). */
 void static_serve(http_req *r, const struct net_route *route);
 
 /* ws.c */

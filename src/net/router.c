@@ -81,7 +81,7 @@ static int path_ok(const struct net_route *r, const char *path) {
 /* Adds M to the comma-separated ALLOW list unless it is there already. */
 static void allow_add(char *allow, size_t cap, const char *m) {
     size_t n = strlen(m), len = strlen(allow);
-    for (const char *p = allow; (p = strstr(p, m)) != NULL; p += n)
+    for (const char *p = strstr(allow, m); p; p = strstr(p + n, m))
         if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0')) return;
     if (len + n + 3 > cap) return;
     if (len) {

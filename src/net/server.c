@@ -164,7 +164,7 @@ void conn_drop_soon(net_conn *c) {
 }
 
 void conn_timer(net_conn *c, uint64_t ms) {
-    if (c->state == CONN_CLOSED) return;
+    if (c->state == CONN_CLOSED || c->drop_pending) return;
     if (ms == 0) uv_timer_stop(&c->timer);
     else uv_timer_start(&c->timer, on_timer, ms, 0);
 }

@@ -311,7 +311,7 @@ void ws_on_timer(net_conn *c) {
         return;
     }
     if (ws->missed_pongs >= 2) {
-        log_conn(LOG_INFO, c->id, "websocket peer answered no pings: dropped");
+        log_conn(LOG_DEBUG, c->id, "websocket peer answered no pings: dropped");
         conn_drop(c);
         return;
     }
@@ -428,6 +428,11 @@ void ws_upgrade(net_conn *c, http_req *r, const struct net_route *route) {
     if (!version || strcmp(version, "13") != 0) {
         http_add_header(r, "Sec-WebSocket-Version", "13");
         http_respond_error(r, 426, "upgrade_required", "unsupported WebSocket version");
+        return;
+    }
+    if (s->draining) {
+        http_add_header(r, "Retry-After", "1");
+        http_respond_error(r, 503, "overloaded", "server shutting down");
         return;
     }
     if (!origin_allowed(s, r)) {

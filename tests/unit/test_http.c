@@ -212,6 +212,20 @@ static void test_keepalive(void **state) {
     assert_true(tc_wait_eof(fd, 3000));
     close(fd);
 
+    /* Expect: 100-continue gets the interim answer before the body is sent. */
+    fd = tc_connect(ts->port);
+    assert_int_equal(tc_sends(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"),
+                     0);
+    assert_int_equal(tc_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 100);
+    tc_resp_free(&r);
+    assert_int_equal(tc_sends(fd, "ok"), 0);
+    assert_int_equal(tc_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "ok");
+    tc_resp_free(&r);
+    close(fd);
+
     /* HTTP/1.0 without keep-alive: closed after the response. */
     fd = tc_connect(ts->port);
     assert_int_equal(tc_sends(fd, "GET /hello HTTP/1.0\r\n\r\n"), 0);

@@ -43,8 +43,8 @@ static void on_text(ws_conn *ws, const char *data, size_t len, void *ud) {
         static char chunk[16384];
         memset(chunk, 'f', sizeof chunk);
         size_t total = 0;
-        int rc;
-        while ((rc = ws_send_text(ws, chunk, sizeof chunk)) == 0) total += sizeof chunk;
+        int rc = ws_send_text(ws, chunk, sizeof chunk);
+        for (; rc == 0; rc = ws_send_text(ws, chunk, sizeof chunk)) total += sizeof chunk;
         atomic_store(&flood_bytes, total);
         atomic_store(&flood_rc, rc);
     } else if (len == 4 && memcmp(data, "addr", 4) == 0) {
@@ -140,7 +140,7 @@ static int send_frame(int fd, int fin, int opcode, const void *payload, size_t l
 static int send_text(int fd, const char *s) { return send_frame(fd, 1, 1, s, strlen(s)); }
 
 static int send_close(int fd, int code, const char *reason) {
-    unsigned char p[128];
+    unsigned char p[128] = {0};
     size_t n = 0;
     if (code >= 0) {
         p[0] = (unsigned char)(code >> 8);
@@ -148,7 +148,7 @@ static int send_close(int fd, int code, const char *reason) {
         n = 2;
     }
     size_t rl = reason ? strlen(reason) : 0;
-    memcpy(p + n, reason, rl);
+    if (rl) memcpy(p + n, reason, rl);
     return send_frame(fd, 1, 8, p, n + rl);
 }
 
