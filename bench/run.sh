@@ -113,6 +113,7 @@ run_scenario() {
     local name=$1 kind=$2 reps=$3 secs=$4
     shift 4
     : >"$WORK/$name.jsonl"
+    : >"$WORK/$name.srverr"
     local rep dir args limit out line
     for rep in $(seq 1 "$reps"); do
         dir="$WORK/$name-$rep"
@@ -132,6 +133,7 @@ run_scenario() {
         timeout --signal=INT --kill-after=10 "$limit" "$HARK" bench "${args[@]}" --url "$SERVER_URL" \
             --pid "$SERVER_PID" --json --data-dir "$dir" --log-level warn >"$dir/bench.out" 2>"$dir/bench.err" || out=$?
         stop_server "$name run $rep"
+        grep -c ' error ' "$dir/server.err" >>"$WORK/$name.srverr" || true
         if [ "$out" -ne 0 ]; then
             FAILURES+=("$name run $rep: hark bench exited with status $out ($(tail -n 1 "$dir/bench.err" 2>/dev/null))")
         fi
@@ -150,6 +152,8 @@ med() {
     if [ ${#vals[@]} -eq 0 ]; then echo nan; else median "${vals[@]}"; fi
 }
 runs() { wc -l <"$WORK/$1.jsonl" | tr -d ' '; }
+# server_errors NAME: error lines in the server logs of NAME's runs, summed.
+server_errors() { awk '{ n += $1 } END { print n + 0 }' "$WORK/$1.srverr"; }
 each() {
     local out="" l
     while IFS= read -r l; do out="$out${out:+, }$(fmt0 "$(jget "$l" "$2")")"; done <"$WORK/$1.jsonl"
@@ -222,6 +226,7 @@ chat_table() {
     echo "| ack latency p99 | $(fmt2 "$p99") ms | $([ "$name" = chat ] && echo "≤ $TARGET_P99_MS ms") | $p99_note |"
     echo "| ack latency p99.9 | $(fmt2 "$p999") ms | | |"
     echo "| errors (error frames, unexpected closes, timeouts) | $(fmt0 "$errs") | 0 | $(le "$errs" 0 && echo met || echo "**missed**") |"
+    echo "| error lines in the server log | $(fmt0 "$(server_errors "$name")") | 0 | $(le "$(server_errors "$name")" 0 && echo met || echo "**missed**") |"
     echo "| server CPU | $(fmt2 "$(div "$scpu" "$win")") cores, $(fmt1 "$(div "$scpu" "$(div "$answers" 1000000)")") ms per 1,000 answers | | |"
     echo "| bench CPU | $(fmt2 "$(div "$bcpu" "$win")") cores, $(fmt1 "$(div "$bcpu" "$(div "$answers" 1000000)")") ms per 1,000 answers | | |"
     echo "| answers/s of each run | $(each "$name" answers_per_s) | | |"
@@ -251,10 +256,11 @@ idle_table() {
     echo "| conversations connected | $(fmt0 "$ready") of $(fmt0 "$IDLE_CONNS") | all | $(ge "$ready" "$IDLE_CONNS" && echo met || echo "**missed**") |"
     echo "| server RSS, empty (baseline) | $(fmt1 "$(div "$before" 1024)") MB | | |"
     echo "| server RSS, all connected at the end of the hold | $(fmt1 "$mb") MB | < $TARGET_IDLE_MB MB | $(le "$mb" "$TARGET_IDLE_MB" && [ "$mb" != "$TARGET_IDLE_MB" ] && echo met || echo "**missed**") |"
-    echo "| vs the empty server | $(fmt2 "$(div "$after" "$before")") × | | |"
+    echo "| vs the empty server (baseline) | $(fmt2 "$(div "$after" "$before")") × | | |"
     echo "| server peak RSS (VmHWM) | $(fmt1 "$(div "$hwm" 1024)") MB | | |"
     echo "| server memory per connection | $(fmt1 "$per") KB | | |"
     echo "| errors | $(fmt0 "$errs") | 0 | $(le "$errs" 0 && echo met || echo "**missed**") |"
+    echo "| error lines in the server log | $(fmt0 "$(server_errors idle)") | 0 | $(le "$(server_errors idle)" 0 && echo met || echo "**missed**") |"
     echo
 }
 

@@ -82,7 +82,8 @@ static int parse_args(int idle, int argc, char **argv, bench_args *a) {
         if (strcmp(name, "--url") == 0) {
             a->url = val;
         } else if (strcmp(name, "--conns") == 0) {
-            if (parse_num(val, 1, MAX_CONNS, &v) || v != (int)v) return bad(name, "must be an integer from 1 to 100000");
+            if (parse_num(val, 1, MAX_CONNS, &v) || v != (int)v)
+                return bad(name, "must be an integer from 1 to 100000");
             a->conns = (int)v;
         } else if (!idle && strcmp(name, "--duration") == 0) {
             if (parse_num(val, 0.1, MAX_SECONDS, &v)) return bad(name, "must be seconds from 0.1 to 86400");

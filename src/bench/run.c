@@ -91,6 +91,7 @@ typedef struct conv {
     size_t say_id_len;
     uint64_t next_due_ns;  /* paced mode: earliest time of the next say */
     int ready;             /* idle: reached its first question */
+    int finished;          /* the server said done: never reconnects */
 } conv;
 
 enum run_phase {
@@ -350,8 +351,10 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
     } else if (scan_is(t, tn, "error")) {
         on_error_frame(c, f);
     } else if (scan_is(t, tn, "done")) {
+        /* bench-loop never ends: a done is the server's fault. */
         r->r->unexpected_done++;
         c->expect_close = 1;
+        c->finished = 1;
     } else if (!scan_is(t, tn, "pong")) {
         protocol_fault(c, "a frame of unknown type");
     }
@@ -402,6 +405,7 @@ static void conv_on_closed(wsc *w, enum wsc_end end, int code) {
     }
     c->state = CONV_WAIT;
     c->since_ns = uv_hrtime();
+    if (c->finished) return;
     uint64_t delay;
     if (c->retry_after_ms >= 0) {
         /* The server said when: wait that long, plus up to half again. */

@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "net/net_int.h"
-#include "net/sha1.h"
+#include "core/sha1.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 /* Output handed to libuv per connection before the rest waits in wslay's queue. */
@@ -361,7 +361,7 @@ void ws_accept_key(const char *key, char out[29]) {
     memcpy(in, key, kl);
     memcpy(in + kl, WS_GUID, sizeof WS_GUID - 1);
     unsigned char d[20];
-    net_sha1(in, kl + sizeof WS_GUID - 1, d);
+    sha1(in, kl + sizeof WS_GUID - 1, d);
     sodium_bin2base64(out, 29, d, sizeof d, sodium_base64_VARIANT_ORIGINAL);
 }
 

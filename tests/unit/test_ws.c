@@ -10,7 +10,7 @@
 
 #include "core/err.h"
 #include "net/net_int.h"
-#include "net/sha1.h"
+#include "core/sha1.h"
 #include "test_net_util.h"
 
 /* ---- the server side: an echo endpoint with a few commands ---- */
@@ -249,22 +249,22 @@ static void test_sha1_and_accept_key(void **state) {
     (void)state;
     unsigned char d[20];
     char h[41];
-    net_sha1("abc", 3, d);
+    sha1("abc", 3, d);
     hex(d, 20, h);
     assert_string_equal(h, "a9993e364706816aba3e25717850c26c9cd0d89d");
-    net_sha1("", 0, d);
+    sha1("", 0, d);
     hex(d, 20, h);
     assert_string_equal(h, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
     const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    net_sha1(two, strlen(two), d);
+    sha1(two, strlen(two), d);
     hex(d, 20, h);
     assert_string_equal(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-    net_sha1_ctx c;
-    net_sha1_init(&c);
+    sha1_ctx c;
+    sha1_init(&c);
     char a[1000];
     memset(a, 'a', sizeof a);
-    for (int i = 0; i < 1000; i++) net_sha1_update(&c, a, sizeof a);
-    net_sha1_final(&c, d);
+    for (int i = 0; i < 1000; i++) sha1_update(&c, a, sizeof a);
+    sha1_final(&c, d);
     hex(d, 20, h);
     assert_string_equal(h, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 

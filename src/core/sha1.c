@@ -3,11 +3,11 @@
  * for clarity rather than speed; the handshake hashes 60 bytes. */
 #include <string.h>
 
-#include "net/sha1.h"
+#include "core/sha1.h"
 
 static uint32_t rol(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
 
-static void sha1_block(net_sha1_ctx *c, const unsigned char *p) {
+static void sha1_block(sha1_ctx *c, const unsigned char *p) {
     uint32_t w[80];
     for (int t = 0; t < 16; t++)
         w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 | (uint32_t)p[4 * t + 2] << 8 |
@@ -43,7 +43,7 @@ static void sha1_block(net_sha1_ctx *c, const unsigned char *p) {
     c->h[4] += e;
 }
 
-void net_sha1_init(net_sha1_ctx *c) {
+void sha1_init(sha1_ctx *c) {
     c->h[0] = 0x67452301;
     c->h[1] = 0xEFCDAB89;
     c->h[2] = 0x98BADCFE;
@@ -53,7 +53,7 @@ void net_sha1_init(net_sha1_ctx *c) {
     c->used = 0;
 }
 
-void net_sha1_update(net_sha1_ctx *c, const void *data, size_t len) {
+void sha1_update(sha1_ctx *c, const void *data, size_t len) {
     const unsigned char *p = data;
     c->bytes += len;
     while (len > 0) {
@@ -70,15 +70,15 @@ void net_sha1_update(net_sha1_ctx *c, const void *data, size_t len) {
     }
 }
 
-void net_sha1_final(net_sha1_ctx *c, unsigned char out[20]) {
+void sha1_final(sha1_ctx *c, unsigned char out[20]) {
     uint64_t bits = c->bytes * 8;
     unsigned char pad = 0x80;
-    net_sha1_update(c, &pad, 1);
+    sha1_update(c, &pad, 1);
     pad = 0;
-    while (c->used != 56) net_sha1_update(c, &pad, 1);
+    while (c->used != 56) sha1_update(c, &pad, 1);
     unsigned char len[8];
     for (int i = 0; i < 8; i++) len[i] = (unsigned char)(bits >> (56 - 8 * i));
-    net_sha1_update(c, len, 8);
+    sha1_update(c, len, 8);
     for (int i = 0; i < 5; i++) {
         out[4 * i] = (unsigned char)(c->h[i] >> 24);
         out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
@@ -87,9 +87,9 @@ void net_sha1_final(net_sha1_ctx *c, unsigned char out[20]) {
     }
 }
 
-void net_sha1(const void *data, size_t len, unsigned char out[20]) {
-    net_sha1_ctx c;
-    net_sha1_init(&c);
-    net_sha1_update(&c, data, len);
-    net_sha1_final(&c, out);
+void sha1(const void *data, size_t len, unsigned char out[20]) {
+    sha1_ctx c;
+    sha1_init(&c);
+    sha1_update(&c, data, len);
+    sha1_final(&c, out);
 }
