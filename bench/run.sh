@@ -31,7 +31,7 @@ WARMUP=2
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 WORK=${BENCH_WORK:-build/bench}
 
-# Targets (docs/benchmarks.md explains where they come from).
+# Targets, reported next to the measured figures (met or **missed**).
 TARGET_RATE=20000     # answers/s, chat at default durability
 TARGET_P99_MS=50      # ack latency p99
 TARGET_IDLE_MB=100    # server RSS with IDLE_CONNS held
@@ -328,7 +328,7 @@ tmp=$(mktemp)
     fi
     echo "## Reproducing"
     echo
-    echo "\`make bench\` builds and runs everything (about 7 minutes). Quicker:"
+    echo "\`make bench\` builds and runs everything (about 5 minutes). Quicker:"
     echo "\`BENCH_DURATION=10 BENCH_REPEAT=1 make bench\`. One scenario by hand:"
     echo
     echo '```'

@@ -32,7 +32,9 @@ static void usage(FILE *f) {
     fprintf(f, "usage: hark bench chat [--url URL] [--conns N] [--duration S] [--rate R] [--warmup S] [--pid PID] "
                "[--json]\n"
                "       hark bench idle [--url URL] [--conns N] [--hold S] [--pid PID] [--json]\n"
-               "URL defaults to ws://LISTEN/chat/ws; --pid names the server process for its CPU and memory.\n");
+               "Defaults: chat --conns 1000 --duration 10 --warmup 2 (closed loop without --rate); idle --conns 10000\n"
+               "--hold 20. URL defaults to ws://LISTEN/chat/ws; --pid names the server process (CPU, memory).\n"
+               "The bench needs the server's --data-dir (or --db-url): it makes its own invites there.\n");
 }
 
 static int bad(const char *flag, const char *problem) {

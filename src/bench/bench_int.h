@@ -1,7 +1,7 @@
 /* Private header of the bench module: the pieces `hark bench` is built from,
  * shared by the files of src/bench and by nobody else. hist.c: latency
- * histogram; scan.c: cheap reading of flat JSON frames; sha1.c: the digest the
- * WebSocket handshake needs; wsc.c: a WebSocket client connection on libuv +
+ * histogram; scan.c: cheap reading of flat JSON frames;
+ * wsc.c: a WebSocket client connection on libuv +
  * wslay; fixture.c: tenant, flow and invites in the store; sys.c: /proc and
  * resource limits; run.c: the conversations and the measured window. */
 #ifndef HARK_BENCH_INT_H
@@ -63,9 +63,6 @@ int scan_i64(const char *v, size_t vn, int64_t *out);
  * with the raw element (quotes included) in *E and *EN, 0 at the end or on a
  * non-string element. */
 int scan_array_next(const char *v, size_t vn, size_t *pos, const char **e, size_t *en);
-
-/* ---- sha1.c ---- */
-void bench_sha1(const void *data, size_t len, unsigned char out[20]);
 
 /* ---- wsc.c: one WebSocket client connection ----
  * A wsc lives inside its owner's struct and is reused across reconnects. It

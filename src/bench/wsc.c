@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "bench/bench_int.h"
+#include "core/sha1.h"
 #include "core/err.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -351,7 +352,7 @@ int wsc_connect(wsc *w, const wsc_target *t) {
     sodium_bin2base64(key, sizeof key, nonce, sizeof nonce, sodium_base64_VARIANT_ORIGINAL);
     char material[64];
     int ml = snprintf(material, sizeof material, "%s%s", key, WS_GUID);
-    bench_sha1(material, (size_t)ml, digest);
+    sha1(material, (size_t)ml, digest);
     sodium_bin2base64(w->accept, sizeof w->accept, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
 
     buf_reset(&w->out);
