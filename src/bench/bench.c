@@ -26,14 +26,19 @@ typedef struct bench_args {
     double rate;
     int pid;
     int json;
+    const char *flow;
+    int rounds;
 } bench_args;
 
 static void usage(FILE *f) {
     fprintf(f, "usage: hark bench chat [--url URL] [--conns N] [--duration S] [--rate R] [--warmup S] [--pid PID] "
-               "[--json]\n"
+               "[--flow pulse|onboarding|tenure|exit|loop] [--conversations N] [--json]\n"
                "       hark bench idle [--url URL] [--conns N] [--hold S] [--pid PID] [--json]\n"
                "Defaults: chat --conns 1000 --duration 10 --warmup 2 (closed loop without --rate); idle --conns 10000\n"
                "--hold 20. URL defaults to ws://LISTEN/chat/ws; --pid names the server process (CPU, memory).\n"
+               "chat runs real conversations of a built-in flow (default pulse): when one is done, that\n"
+               "connection's employee starts the next (--conversations per connection; default enough for\n"
+               "the run). --flow loop runs one never-ending conversation per connection instead.\n"
                "The bench needs the server's --data-dir (or --db-url): it makes its own invites there.\n");
 }
 
@@ -99,6 +104,14 @@ static int parse_args(int idle, int argc, char **argv, bench_args *a) {
         } else if (!idle && strcmp(name, "--rate") == 0) {
             if (parse_num(val, 0, 1e7, &v)) return bad(name, "must be answers per second from 0 (unpaced) to 1e7");
             a->rate = v;
+        } else if (!idle && strcmp(name, "--flow") == 0) {
+            if (strcmp(val, "loop") && strcmp(val, "pulse") && strcmp(val, "onboarding") && strcmp(val, "tenure") &&
+                strcmp(val, "exit"))
+                return bad(name, "must be pulse, onboarding, tenure, exit or loop");
+            a->flow = val;
+        } else if (!idle && strcmp(name, "--conversations") == 0) {
+            if (parse_num(val, 1, 100000, &v) || v != (int)v) return bad(name, "must be an integer from 1 to 100000");
+            a->rounds = (int)v;
         } else if (strcmp(name, "--pid") == 0) {
             if (parse_num(val, 1, 1 << 30, &v) || v != (int)v) return bad(name, "must be a process id");
             a->pid = (int)v;
@@ -129,6 +142,9 @@ static void print_chat(const bench_opts *o, const bench_result *r, int json) {
             printf(", %s %llu", bench_err_code_names[i], (unsigned long long)r->err_frames[i]);
     if (r->unexpected_done) printf(", done %llu", (unsigned long long)r->unexpected_done);
     printf(")\n");
+    if (o->finite)
+        printf("conversations %llu completed over the whole run%s\n", (unsigned long long)r->completed,
+               r->pool_exhausted ? " (some connections ran out of invites: raise --conversations)" : "");
     if (r->server_cpu_s >= 0)
         printf("server cpu    %.2f s (%.2f cores), %.1f ms per 1000 answers\n", r->server_cpu_s,
                r->server_cpu_s / r->window_s, r->answers ? 1e6 * r->server_cpu_s / (double)r->answers : 0);
@@ -195,7 +211,7 @@ int bench_main(const hark_config *cfg, int argc, char **argv) {
         return 2;
     }
     int idle = strcmp(argv[0], "idle") == 0;
-    bench_args a = {NULL, idle ? 10000 : 1000, idle ? 20 : 10, 2, 0, 0, 0};
+    bench_args a = {NULL, idle ? 10000 : 1000, idle ? 20 : 10, 2, 0, 0, 0, "pulse", 0};
     int rc = parse_args(idle, argc, argv, &a);
     if (rc == 3) return 0;
     if (rc) return rc;
@@ -226,12 +242,24 @@ int bench_main(const hark_config *cfg, int argc, char **argv) {
     if (bench_raise_nofile(&nofile) == 0 && nofile < (uint64_t)a.conns + 64)
         log_warn("bench: open-files limit %llu is low for %d connections", (unsigned long long)nofile, a.conns);
 
-    rc = bench_fixture_make(cfg, a.conns, &fx, err, sizeof err);
+    const char *flow = idle ? "loop" : a.flow;
+    int finite = strcmp(flow, "loop") != 0;
+    if (!finite) a.rounds = 1;
+    if (!a.rounds) {
+        /* Enough for 25 answers/s per connection (5 conversations of 5 answers)
+         * over the whole run, within the fixture's bound. */
+        double want = (a.warmup_s + a.duration_s + 5) * 5;
+        int cap = 2000000 / a.conns;
+        a.rounds = want > cap ? cap : (int)want + 1;
+        if (a.rounds < 1) a.rounds = 1;
+    }
+    rc = bench_fixture_make(cfg, a.conns, a.rounds, flow, &fx, err, sizeof err);
     if (rc) {
         fprintf(stderr, "hark bench: fixtures: %s\n", err);
         goto out;
     }
-    bench_opts o = {idle ? BENCH_IDLE : BENCH_CHAT, a.conns, a.duration_s, a.warmup_s, a.rate, a.pid, &target, &fx};
+    bench_opts o = {idle ? BENCH_IDLE : BENCH_CHAT, a.conns, a.duration_s, a.warmup_s, a.rate, a.pid, finite,
+                    &target, &fx};
     res = malloc(sizeof *res);
     if (!res) goto out;
     rc = bench_run(&o, res);

@@ -155,16 +155,20 @@ void wsc_free(wsc *w);
 /* ---- fixture.c: what the bench needs in the store ---- */
 typedef struct bench_fixture {
     int n;
+    int rounds;                 /* conversations (invites) per connection */
     char run_id[16];            /* unique per run: the invites' occurrence prefix */
-    char (*tokens)[TOKEN_MAX];  /* owned: one invite token per connection */
+    char (*tokens)[TOKEN_MAX];  /* owned: n * rounds tokens; connection I, round K at I * rounds + K */
 } bench_fixture;
 
 /* Opens the store named by CFG, creates (idempotently) tenant "bench", N
- * employees, the "bench-loop" flow and the "bench" touchpoint, then N fresh
- * invites (occurrence RUNID-I) in one transaction, and mints their tokens with
- * the secret key in CFG->data_dir. Returns 0 with OUT filled (release it with
+ * employees and the touchpoint for FLOW_NAME: "loop" (the never-ending
+ * "bench-loop" flow, touchpoint "bench") or the name of a built-in flow such as
+ * "pulse" (touchpoint "bench-NAME"); then N * ROUNDS fresh invites (occurrence
+ * RUNID-K) in one transaction, and mints their tokens with the secret key in
+ * CFG->data_dir. Returns 0 with OUT filled (release it with
  * bench_fixture_free), or a Hark error code with the problem in ERR. */
-int bench_fixture_make(const hark_config *cfg, int n, bench_fixture *out, char *err, size_t errlen);
+int bench_fixture_make(const hark_config *cfg, int n, int rounds, const char *flow_name, bench_fixture *out,
+                       char *err, size_t errlen);
 void bench_fixture_free(bench_fixture *f);
 
 /* ---- sys.c ---- */
@@ -192,6 +196,7 @@ typedef struct bench_opts {
     double warmup_s;   /* chat: before the window */
     double rate;       /* chat: total answers/s; 0 = closed loop */
     int pid;           /* server, 0 = unknown */
+    int finite;        /* the flow ends: a done starts the connection's next conversation */
     const wsc_target *target;
     const bench_fixture *fx;
 } bench_opts;
@@ -211,6 +216,8 @@ typedef struct bench_result {
     uint64_t err_connect;           /* TCP connect or upgrade failed */
     uint64_t err_protocol;          /* a frame the bench could not follow */
     uint64_t unexpected_done;       /* the never-ending flow ended */
+    uint64_t completed;             /* conversations that reached done (finite flows), whole run */
+    uint64_t pool_exhausted;        /* connections that ran out of invites before the end */
     uint64_t reconnects;
     uint64_t bytes_in, bytes_out;   /* WebSocket traffic, whole run */
     double window_s;                /* length of the measured window */

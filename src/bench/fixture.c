@@ -1,6 +1,6 @@
 /* The bench's fixtures (bench_int.h): it makes its own invites, so a run
  * needs nothing but a running server and the same data directory. Tenant
- * "bench", its employees, the "bench-loop" flow and the "bench" touchpoint are
+ * "bench", its employees, the "bench-loop" flow and the touchpoints are
  * created once and reused; the invites are new on every run (the occurrence
  * carries a random run id), so every run starts fresh conversations. All of it
  * is written in one transaction through the store's synchronous API. */
@@ -16,6 +16,7 @@
 #include "store/store.h"
 
 #define FIXTURE_MAX_CONNS 100000
+#define FIXTURE_MAX_INVITES 2000000
 
 /* A flow that never ends: scale, a remark, choice, text, then back to the
  * scale. Every cycle holds an ask, so it is a valid flow, and a conversation
@@ -36,8 +37,8 @@ static const char bench_flow_json[] =
 
 static const char *const departments[] = {"Engineering", "Sales", "Support", "Operations", "Finance"};
 
-static int make_in_txn(store_conn *c, int n, const char *run_id, int64_t now, int64_t *tenant_id,
-                       int64_t *invite_ids, char *err, size_t errlen) {
+static int make_in_txn(store_conn *c, int n, int rounds, const char *flow_name, const char *run_id, int64_t now,
+                       int64_t *tenant_id, int64_t *invite_ids, char *err, size_t errlen) {
     int rc;
     int64_t *emp = NULL;
     store_tenant t;
@@ -82,18 +83,32 @@ static int make_in_txn(store_conn *c, int n, const char *run_id, int64_t now, in
     }
 
     int64_t flow_id = 0;
-    rc = store_flow_put(c, t.id, "bench-loop", 1, bench_flow_json, &flow_id);
-    if (rc && rc != HARK_EEXISTS) {
-        snprintf(err, errlen, "flow bench-loop: %s", hark_strerror(rc));
-        goto out;
+    int loop = strcmp(flow_name, "loop") == 0;
+    if (loop) {
+        rc = store_flow_put(c, t.id, "bench-loop", 1, bench_flow_json, &flow_id);
+        if (rc && rc != HARK_EEXISTS) {
+            snprintf(err, errlen, "flow bench-loop: %s", hark_strerror(rc));
+            goto out;
+        }
+    } else {
+        /* A built-in flow, stored by the server when it started. */
+        store_flow sf;
+        rc = store_flow_latest(c, t.id, flow_name, &sf);
+        if (rc) {
+            snprintf(err, errlen, "flow %s: %s (is the server running on this data dir?)", flow_name,
+                     hark_strerror(rc));
+            goto out;
+        }
+        flow_id = sf.id;
+        store_flow_clear(&sf);
     }
 
     store_touchpoint tp;
     memset(&tp, 0, sizeof tp);
     tp.tenant_id = t.id;
-    memcpy(tp.name, "bench", 6);
+    snprintf(tp.name, sizeof tp.name, "%s%s", loop ? "bench" : "bench-", loop ? "" : flow_name);
     memcpy(tp.kind, "adhoc", 6);
-    memcpy(tp.flow_name, "bench-loop", 11);
+    snprintf(tp.flow_name, sizeof tp.flow_name, "%s", loop ? "bench-loop" : flow_name);
     memcpy(tp.rule, "{}", 3);
     tp.active = 1;
     rc = store_touchpoint_put(c, &tp);
@@ -102,23 +117,24 @@ static int make_in_txn(store_conn *c, int n, const char *run_id, int64_t now, in
         goto out;
     }
 
-    for (int i = 0; i < n; i++) {
+    for (int k = 0; k < n * rounds; k++) {
+        int i = k / rounds;
         store_invite inv;
         memset(&inv, 0, sizeof inv);
         inv.tenant_id = t.id;
         inv.employee_id = emp[i];
         inv.touchpoint_id = tp.id;
         inv.flow_id = flow_id;
-        snprintf(inv.occurrence, sizeof inv.occurrence, "%s-%d", run_id, i);
+        snprintf(inv.occurrence, sizeof inv.occurrence, "%.15s-%d", run_id, k);
         memcpy(inv.status, "sent", 5);
         inv.created_at = now;
         inv.expires_at = now + 86400000LL;
         rc = store_invite_create(c, &inv);
         if (rc && rc != HARK_EEXISTS) {
-            snprintf(err, errlen, "invite %d: %s", i, hark_strerror(rc));
+            snprintf(err, errlen, "invite %d: %s", k, hark_strerror(rc));
             goto out;
         }
-        invite_ids[i] = inv.id;
+        invite_ids[k] = inv.id;
     }
     rc = 0;
 out:
@@ -126,13 +142,18 @@ out:
     return rc;
 }
 
-int bench_fixture_make(const hark_config *cfg, int n, bench_fixture *out, char *err, size_t errlen) {
+int bench_fixture_make(const hark_config *cfg, int n, int rounds, const char *flow_name, bench_fixture *out,
+                       char *err, size_t errlen) {
     int rc;
     store *s = NULL;
     int64_t *invite_ids = NULL;
     memset(out, 0, sizeof *out);
     if (n < 1 || n > FIXTURE_MAX_CONNS) {
         snprintf(err, errlen, "between 1 and %d connections", FIXTURE_MAX_CONNS);
+        return HARK_EINVAL;
+    }
+    if (rounds < 1 || (int64_t)n * rounds > FIXTURE_MAX_INVITES) {
+        snprintf(err, errlen, "at most %d invites (connections x conversations each)", FIXTURE_MAX_INVITES);
         return HARK_EINVAL;
     }
 
@@ -150,8 +171,10 @@ int bench_fixture_make(const hark_config *cfg, int n, bench_fixture *out, char *
     randombytes_buf(rnd, sizeof rnd);
     snprintf(out->run_id, sizeof out->run_id, "b%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
     out->n = n;
-    out->tokens = calloc((size_t)n, sizeof *out->tokens);
-    invite_ids = calloc((size_t)n, sizeof *invite_ids);
+    out->rounds = rounds;
+    size_t total = (size_t)n * (size_t)rounds;
+    out->tokens = calloc(total, sizeof *out->tokens);
+    invite_ids = calloc(total, sizeof *invite_ids);
     if (!out->tokens || !invite_ids) {
         rc = HARK_ENOMEM;
         snprintf(err, errlen, "out of memory");
@@ -178,7 +201,7 @@ int bench_fixture_make(const hark_config *cfg, int n, bench_fixture *out, char *
         snprintf(err, errlen, "begin: %s", hark_strerror(rc));
         goto fail;
     }
-    rc = make_in_txn(c, n, out->run_id, now, &tenant_id, invite_ids, err, errlen);
+    rc = make_in_txn(c, n, rounds, flow_name, out->run_id, now, &tenant_id, invite_ids, err, errlen);
     if (rc) {
         store_rollback(c);
         goto fail;
@@ -199,7 +222,7 @@ int bench_fixture_make(const hark_config *cfg, int n, bench_fixture *out, char *
         snprintf(err, errlen, "secret key %s: %s", keypath, hark_strerror(rc));
         goto fail;
     }
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < total; i++) {
         token_claims cl = {tenant_id, invite_ids[i], now + 86400000LL};
         rc = token_make(key, &cl, out->tokens[i], TOKEN_MAX);
         if (rc) {

@@ -91,7 +91,9 @@ typedef struct conv {
     size_t say_id_len;
     uint64_t next_due_ns;  /* paced mode: earliest time of the next say */
     int ready;             /* idle: reached its first question */
-    int finished;          /* the server said done: never reconnects */
+    int finished;          /* never reconnects (the loop flow ended, or no invite is left) */
+    int next_round;        /* finite flow: done received, the next conversation follows the close */
+    int round;             /* index of this connection's current conversation (invite) */
 } conv;
 
 enum run_phase {
@@ -351,10 +353,17 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
     } else if (scan_is(t, tn, "error")) {
         on_error_frame(c, f);
     } else if (scan_is(t, tn, "done")) {
-        /* bench-loop never ends: a done is the server's fault. */
-        r->r->unexpected_done++;
         c->expect_close = 1;
-        c->finished = 1;
+        if (r->o->finite) {
+            /* The server closes with 1000 next; then this employee's next
+             * conversation starts on a new connection. */
+            r->r->completed++;
+            c->next_round = 1;
+        } else {
+            /* bench-loop never ends: a done is the server's fault. */
+            r->r->unexpected_done++;
+            c->finished = 1;
+        }
     } else if (!scan_is(t, tn, "pong")) {
         protocol_fault(c, "a frame of unknown type");
     }
@@ -370,7 +379,8 @@ static void conv_on_open(wsc *w) {
     }
     char frame[FRAME_MAX];
     int n = snprintf(frame, sizeof frame, "{\"t\":\"hello\",\"token\":\"%s\",\"last_seq\":%lld}",
-                     c->run->o->fx->tokens[c->idx], (long long)c->last_seq);
+                     c->run->o->fx->tokens[(size_t)c->idx * (size_t)c->run->o->fx->rounds + (size_t)c->round],
+                     (long long)c->last_seq);
     c->state = CONV_HELLO;
     c->since_ns = uv_hrtime();
     if (n > 0 && (size_t)n < sizeof frame) wsc_send_text(w, frame, (size_t)n);
@@ -405,6 +415,21 @@ static void conv_on_closed(wsc *w, enum wsc_end end, int code) {
     }
     c->state = CONV_WAIT;
     c->since_ns = uv_hrtime();
+    if (c->next_round) {
+        c->next_round = 0;
+        if (++c->round >= r->o->fx->rounds) {
+            r->r->pool_exhausted++;
+            c->finished = 1;
+            return;
+        }
+        c->last_seq = 0;
+        c->awaiting = 0;
+        c->qseq = 0;
+        c->qkind = Q_NONE;
+        c->attempt = 0;
+        connect_conv(c);
+        return;
+    }
     if (c->finished) return;
     uint64_t delay;
     if (c->retry_after_ms >= 0) {

@@ -79,6 +79,18 @@ static conv *live_find(chat_module *m, int64_t id) {
     return NULL;
 }
 
+static void start_hello_load(session *s);
+
+/* A hello that waited for C's job in flight loads the conversation now, so its
+ * welcome includes what that job stored. */
+static void wake_waiter(conv *c) {
+    session *w = c->waiter;
+    if (!w) return;
+    c->waiter = NULL;
+    if (w->state != SS_CLOSED) start_hello_load(w);
+    session_unref(w);
+}
+
 static uint64_t id_hash(const char *id) {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     for (; *id; id++) h = (h ^ (unsigned char)*id) * 1099511628211ULL;
@@ -290,8 +302,6 @@ static int create_work(store_conn *sc, void *arg) {
     return store_conversation_append(sc, &j->sc, 0, j->msgs, j->n, NULL, 0, &dup);
 }
 
-static void start_hello_load(session *s);
-
 static void create_done(void *arg, int status) {
     create_job *j = arg;
     session *s = j->s;
@@ -402,6 +412,32 @@ static void hello_done(void *arg, int status) {
         start_new_conversation(s, c, j); /* takes the reference */
         goto out;
     }
+    conv *old = live_find(m, j->conv.id);
+    if (old && old->sess != s && (old->busy || old->last_seq > j->conv.last_seq)) {
+        /* An older connection on this node has an answer being committed, or
+         * committed one after this hello read the conversation: what was read
+         * misses it. Retire that connection now and read again (once its job
+         * is done), so this welcome names the right open question. */
+        conv_unref(c);
+        conv_unlink(old);
+        if (old->sess) {
+            session *os = old->sess;
+            old->sess = NULL;
+            if (os->ws && os->state != SS_CLOSED) ws_close(os->ws, 4001, "replaced");
+        }
+        if (!old->busy) {
+            start_hello_load(s);
+            goto out;
+        }
+        if (old->waiter) {
+            session *prev = old->waiter;
+            if (prev->ws && prev->state != SS_CLOSED) ws_close(prev->ws, 4001, "replaced");
+            session_unref(prev);
+        }
+        old->waiter = s;
+        s->refs++;
+        goto out;
+    }
     if (s->client_last_seq > j->conv.last_seq) {
         conv_unref(c);
         fail(s, "bad_request", "last_seq is ahead of the conversation");
@@ -469,6 +505,7 @@ static void resync_done(void *arg, int status) {
     }
     store_conversation_clear(&j->sc);
     store_messages_free(j->msgs, j->n);
+    if (!c->busy) wake_waiter(c);
     conv_unref(c);
     session_unref(s);
     free(j);
@@ -573,6 +610,7 @@ static void say_done(void *arg, int status) {
         fail(s, status == HARK_EBUSY ? "overloaded" : "internal", "the answer could not be stored, please retry");
     }
     if (live && !c->busy) say_next(s);
+    if (!c->busy) wake_waiter(c);
     conv_unref(c);
     session_unref(s);
     say_job_free(j);

@@ -22,6 +22,7 @@ typedef struct conv {
     int busy;         /* a write or a resync job is in flight */
     chat_module *m;
     session *sess;    /* the live session, NULL once it has gone or been replaced */
+    session *waiter;  /* a newer connection's hello, waiting for the job in flight (holds a reference) */
     struct conv *hnext; /* chain in the module's live table */
     int64_t id, tenant_id, invite_id, flow_id;
     const flow *fl;   /* shared, owned by the module's flow cache */

@@ -112,7 +112,6 @@ static const char m1_core[] =
     " updated_at BIGINT NOT NULL,"
     " UNIQUE (tenant_id, id),"
     " FOREIGN KEY (tenant_id, invite_id) REFERENCES invites (tenant_id, id));"
-    "CREATE INDEX conversations_tenant_updated ON conversations (tenant_id, updated_at);"
 
     /* client_id is NULL for bot messages, so the partial unique index holds
      * only the employee's ids. */
@@ -134,7 +133,6 @@ static const char m1_core[] =
     " PRIMARY KEY (conversation_id, seq),"
     " FOREIGN KEY (tenant_id, conversation_id) REFERENCES conversations (tenant_id, id));"
     "CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_id) WHERE client_id IS NOT NULL;"
-    "CREATE INDEX messages_tenant_created ON messages (tenant_id, created_at);"
 
     "CREATE TABLE answers ("
     " tenant_id BIGINT NOT NULL,"

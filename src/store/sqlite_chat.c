@@ -197,41 +197,23 @@ static int insert_answer(struct sq_conn *c, const store_conversation *conv, cons
     return sq_finish(st, sq_step(c, st, &b, "conversation_append"));
 }
 
-/* Order of checks: the conversation must exist (HARK_ENOTFOUND); a client id
- * already stored wins over a stale PREV_LAST_SEQ, because the caller's answer
- * to it (acknowledge with the original seq) does not depend on freshness. */
+/* The common case costs one conditional UPDATE and the INSERTs: the UPDATE
+ * both checks PREV_LAST_SEQ and moves the conversation on. Only when it
+ * changes nothing do the slower checks run, in this order: the conversation
+ * must exist (HARK_ENOTFOUND); a client id already stored wins over a stale
+ * PREV_LAST_SEQ, because the caller's answer to it (acknowledge with the
+ * original seq) does not depend on freshness. An INSERT that meets a stored
+ * client id fails the same way; the caller's savepoint undoes the UPDATE. */
 int sq_conversation_append(store_conn *base, const store_conversation *conv, int64_t prev_last_seq,
                            const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
                            int64_t *dup_seq) {
     struct sq_conn *c = sq(base);
     struct sq_bind b;
-    int64_t now = hark_now_ms(), stored_seq = 0, invite_id = 0;
+    int64_t now = hark_now_ms(), invite_id = 0;
     int rc;
     if (dup_seq) *dup_seq = 0;
 
-    sqlite3_stmt *st = sq_stmt(c, SQ_CONV_STATE, &rc);
-    if (!st) return rc;
-    sq_bind_init(&b, st);
-    sq_bind_i64(&b, conv->tenant_id);
-    sq_bind_i64(&b, conv->id);
-    rc = sq_step(c, st, &b, "conversation_append");
-    if (rc == 0) rc = HARK_ENOTFOUND;
-    if (rc == 1) {
-        stored_seq = sqlite3_column_int64(st, 0);
-        invite_id = sqlite3_column_int64(st, 1);
-    }
-    rc = sq_finish(st, rc);
-    if (rc) return rc;
-
-    rc = find_duplicate(c, conv, msgs, n, dup_seq);
-    if (rc) return rc;
-    if (stored_seq != prev_last_seq) return HARK_EBUSY;
-
-    for (size_t i = 0; i < n && rc == HARK_OK; i++) rc = insert_message(c, conv, &msgs[i], now);
-    for (size_t i = 0; i < nanswers && rc == HARK_OK; i++) rc = insert_answer(c, conv, &answers[i], now);
-    if (rc) return rc;
-
-    st = sq_stmt(c, SQ_CONV_UPDATE, &rc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONV_UPDATE, &rc);
     if (!st) return rc;
     sq_bind_init(&b, st);
     sq_bind_text(&b, conv->node);
@@ -243,8 +225,27 @@ int sq_conversation_append(store_conn *base, const store_conversation *conv, int
     sq_bind_i64(&b, conv->tenant_id);
     sq_bind_i64(&b, conv->id);
     sq_bind_i64(&b, prev_last_seq);
-    rc = sq_finish(st, sq_step(c, st, &b, "conversation_append"));
-    if (rc == HARK_OK && sqlite3_changes(c->db) == 0) rc = HARK_EBUSY;
+    rc = sq_step(c, st, &b, "conversation_append");
+    if (rc == 1) invite_id = sqlite3_column_int64(st, 0);
+    rc = sq_finish(st, rc);
+    if (rc) return rc;
+    if (!invite_id) {
+        /* Nothing moved: missing, a duplicate, or stale. */
+        st = sq_stmt(c, SQ_CONV_STATE, &rc);
+        if (!st) return rc;
+        sq_bind_init(&b, st);
+        sq_bind_i64(&b, conv->tenant_id);
+        sq_bind_i64(&b, conv->id);
+        rc = sq_step(c, st, &b, "conversation_append");
+        rc = sq_finish(st, rc == 0 ? HARK_ENOTFOUND : rc);
+        if (rc) return rc;
+        rc = find_duplicate(c, conv, msgs, n, dup_seq);
+        return rc ? rc : HARK_EBUSY;
+    }
+
+    for (size_t i = 0; i < n && rc == HARK_OK; i++) rc = insert_message(c, conv, &msgs[i], now);
+    if (rc == HARK_EEXISTS) return find_duplicate(c, conv, msgs, n, dup_seq);
+    for (size_t i = 0; i < nanswers && rc == HARK_OK; i++) rc = insert_answer(c, conv, &answers[i], now);
     if (rc || !conv->done) return rc;
 
     st = sq_stmt(c, SQ_INV_SET_STATUS, &rc);

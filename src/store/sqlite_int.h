@@ -85,7 +85,7 @@
     X(CONV_STATE, "SELECT last_seq, invite_id FROM conversations WHERE tenant_id = ? AND id = ?")                      \
     X(CONV_UPDATE,                                                                                                     \
       "UPDATE conversations SET node = ?, vars_json = ?, last_seq = ?, awaiting_seq = ?, done = ?, updated_at = ? "    \
-      "WHERE tenant_id = ? AND id = ? AND last_seq = ?")                                                               \
+      "WHERE tenant_id = ? AND id = ? AND last_seq = ? RETURNING invite_id")                                         \
     X(MSG_BY_CLIENT, "SELECT seq FROM messages WHERE tenant_id = ? AND conversation_id = ? AND client_id = ?")         \
     X(MSG_INSERT,                                                                                                      \
       "INSERT INTO messages (tenant_id, conversation_id, seq, from_employee, client_id, text, input_json, scored, "    \

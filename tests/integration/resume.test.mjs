@@ -190,3 +190,43 @@ test('kill -9 before the ack: the same say id sent again after the restart is st
   }
   await assertAnswersStoredOnce(crashy, token, [...r.answers, { id, seq: ackSeq }, ...rest.answers]);
 });
+
+test('a hello that arrives while the older connection\'s answer is being committed gets a welcome that includes it', async () => {
+  // The race: connection A sends an answer; before its commit, connection B
+  // says hello. Either B's hello won (A's answer is then never stored and A is
+  // replaced without an ack) or A's answer is stored and B's replay holds it,
+  // with the next question awaited. What must never happen: A's answer stored
+  // but missing from B's view, so that B answers the old question again and
+  // then receives messages it did not ask for.
+  let sawAnswerInReplay = 0;
+  for (let round = 0; round < 8; round++) {
+    const { token } = await srv.invite(undefined, 'pulse');
+    const a = await srv.connect();
+    const wa = await a.hello(token, 0);
+    const r = await converse(a, wa, { maxAnswers: 0 });
+    const idA = newId();
+    const b = await srv.connect(); // upgraded first, so its hello follows A's say at once
+    a.send({ t: 'say', id: idA, text: genericAnswer(r.open.input) });
+    const wb = await b.hello(token, r.lastSeq);
+    assert.equal(wb.t, 'welcome', JSON.stringify(wb));
+    const replayed = [];
+    for (let s = r.lastSeq + 1; s <= wb.last_seq; s++) replayed.push(await b.next());
+    await new Promise((res) => setTimeout(res, 200));
+    assert.deepEqual(b.queue, [], `nothing may arrive after the replay unasked: ${JSON.stringify(b.queue)}`);
+    const closeA = await a.closed;
+    assert.equal(closeA.code, 4001);
+    b.terminate();
+    await b.closed;
+    const stored = (await replay(srv, token)).msgs.filter((m) => m.t === 'you').map((m) => m.id);
+    const you = replayed.find((m) => m.t === 'you');
+    if (stored.includes(idA)) {
+      sawAnswerInReplay++;
+      assert.ok(you && you.id === idA, `A's answer is stored, so B's replay must hold it: ${JSON.stringify(replayed)}`);
+      assert.ok(wb.awaiting > you.seq, `B must await the question after A's answer, not ${wb.awaiting}`);
+    } else {
+      assert.equal(you, undefined);
+      assert.equal(wb.awaiting, r.open.seq, 'A\'s answer was not stored: B awaits the same question');
+    }
+  }
+  assert.ok(sawAnswerInReplay > 0, 'the race was never entered: A\'s answer always lost to B\'s hello');
+});
