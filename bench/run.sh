@@ -6,10 +6,13 @@
 # figures from elsewhere. It is not a test: it fails only when a scenario could
 # not run, not when a target is missed (the report says so plainly).
 #
-# Scenarios:
-#   chat      1,000 conversations, durability full (the default)   BENCH_DURATION s (60), 1 run
+# Scenarios (chat ones: 1,000 connections, each one employee after another
+# running the built-in pulse flow, a new connection per conversation):
+#   chat      durability full (the default)                        BENCH_DURATION s (60), 1 run
 #   ceiling   the same with --chat-persist false (nothing stored)  the baseline for the chat figures
 #   normal    the same with --durability normal
+#   paced     the same, paced at PACED_RATE answers/s: latency below saturation
+#   loop      1,000 never-ending conversations (--flow loop): the worst case for the store
 #   idle      10,000 connected conversations held 20 s: server memory
 # Environment: BENCH_DURATION (s, the chat run; the others use at most 20 s),
 # BENCH_REPEAT (repetitions of the short scenarios, 3), BENCH_REPEAT_LONG (1),
@@ -35,6 +38,7 @@ WORK=${BENCH_WORK:-build/bench}
 TARGET_RATE=20000     # answers/s, chat at default durability
 TARGET_P99_MS=50      # ack latency p99
 TARGET_IDLE_MB=100    # server RSS with IDLE_CONNS held
+PACED_RATE=${BENCH_PACED_RATE:-6000}
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
@@ -108,7 +112,8 @@ median() {
 
 # run_scenario NAME KIND REPS SECONDS [SERVER FLAGS...]: runs `hark bench KIND`
 # REPS times, each against a fresh server, and appends the JSON lines to
-# $WORK/NAME.jsonl. A failed run is recorded and skipped.
+# $WORK/NAME.jsonl. A failed run is recorded and skipped. CHAT_EXTRA holds
+# extra flags for `hark bench chat` (--rate, --flow).
 run_scenario() {
     local name=$1 kind=$2 reps=$3 secs=$4
     shift 4
@@ -124,7 +129,7 @@ run_scenario() {
             continue
         fi
         if [ "$kind" = chat ]; then
-            args=(chat --conns "$CONNS" --duration "$secs" --warmup "$WARMUP")
+            args=(chat --conns "$CONNS" --duration "$secs" --warmup "$WARMUP" ${CHAT_EXTRA:-})
         else
             args=(idle --conns "$IDLE_CONNS" --hold "$secs")
         fi
@@ -179,6 +184,8 @@ log "writing $OUT: chat ${DURATION} s x $LONG_REPS, ceiling and normal ${SHORT} 
 run_scenario ceiling chat "$REPEAT" "$SHORT" --chat-persist false
 run_scenario chat chat "$LONG_REPS" "$DURATION"
 run_scenario normal chat "$REPEAT" "$SHORT" --durability normal
+CHAT_EXTRA="--rate $PACED_RATE" run_scenario paced chat "$REPEAT" "$SHORT"
+CHAT_EXTRA="--flow loop" run_scenario loop chat "$REPEAT" "$SHORT"
 run_scenario idle idle "$REPEAT" "$IDLE_HOLD"
 
 # ---- the report ----
@@ -286,18 +293,25 @@ tmp=$(mktemp)
     echo
     echo "The server (\`hark serve\`, SQLite in a fresh data directory per run, log level"
     echo "warn) and the load generator (\`hark bench\`, one thread) share these $cores cores over"
-    echo "127.0.0.1, so the bench's own CPU is shown next to the server's. Each conversation"
-    echo "follows the never-ending \`bench-loop\` flow (scale, remark, choice, text, again) and"
-    echo "answers each question as soon as it arrives (closed loop); an answer counts once"
+    echo "127.0.0.1, so the bench's own CPU is shown next to the server's. Each of the"
+    echo "$(fmt0 "$CONNS") connections is one employee after another: it opens the chat, runs the"
+    echo "built-in pulse flow (five answers: a 1-5 mood, a comment, a choice, eNPS, an optional"
+    echo "comment) and, when the server says \`done\`, the next employee's conversation starts"
+    echo "on a new connection (new invite, new handshake, new conversation row). Answers go"
+    echo "as soon as a question arrives (closed loop) unless paced; an answer counts once"
     echo "its \`ack\` arrives, which the server sends only after the answer is committed"
     echo "(latency = say sent to ack received). Connections open at 500 per 100 ms, then"
-    echo "$WARMUP s of warm-up precede the measured window."
+    echo "$WARMUP s of warm-up precede the measured window. The *loop* scenario keeps"
+    echo "$(fmt0 "$CONNS") conversations open for the whole run with a never-ending flow, so every"
+    echo "commit touches $(fmt0 "$CONNS") scattered places in the message index: the store's worst case."
     echo
     echo "## Results"
     echo
     chat_table chat "Chat: $(fmt0 "$CONNS") conversations, durability full (default), ${DURATION} s"
     chat_table ceiling "Ceiling: the same with --chat-persist false (baseline), ${SHORT} s"
     chat_table normal "The same with --durability normal, ${SHORT} s"
+    chat_table paced "Paced at $(fmt0 "$PACED_RATE") answers/s, durability full, ${SHORT} s"
+    chat_table loop "Worst case: $(fmt0 "$CONNS") never-ending conversations (--flow loop), durability full, ${SHORT} s"
     idle_table
     echo "## Targets"
     echo
@@ -328,19 +342,20 @@ tmp=$(mktemp)
     fi
     echo "## Reproducing"
     echo
-    echo "\`make bench\` builds and runs everything (about 5 minutes). Quicker:"
+    echo "\`make bench\` builds and runs everything (about 9 minutes). Quicker:"
     echo "\`BENCH_DURATION=10 BENCH_REPEAT=1 make bench\`. One scenario by hand:"
     echo
     echo '```'
     echo "build/hark serve --listen 127.0.0.1:8090 --data-dir /tmp/hb &"
     echo "build/hark bench chat --data-dir /tmp/hb --url ws://127.0.0.1:8090/chat/ws \\"
-    echo "    --conns 1000 --duration 60 --pid \$! [--rate 5000] [--json]"
+    echo "    --conns 1000 --duration 60 --pid \$! [--rate 6000] [--flow loop] [--json]"
     echo "build/hark bench idle --data-dir /tmp/hb --url ws://127.0.0.1:8090/chat/ws --conns 10000 --hold 20 --pid \$!"
     echo '```'
     echo
     echo "The bench makes its own fixtures in the server's database (tenant \`bench\`, one"
-    echo "employee and one fresh invite per connection, the \`bench-loop\` flow), so it needs"
-    echo "the server's \`--data-dir\` (or \`--db-url\`) and secret key. Logs of the last run:"
+    echo "employee per connection and enough fresh invites for the run, or the \`bench-loop\`"
+    echo "flow with --flow loop), so it needs the server's \`--data-dir\` (or \`--db-url\`)"
+    echo "and secret key. Logs of the last run:"
     echo "\`$WORK/\`."
 } >"$tmp"
 mv "$tmp" "$OUT"

@@ -125,8 +125,6 @@ struct net_server {
     size_t netags;
     struct ws_conn *kicked; /* WebSockets with output to flush in the check phase (ws.c) */
     uv_check_t *kick_check; /* owned; created on first use, closed by shutdown or free */
-    struct ws_conn *awake;  /* WebSockets holding a wslay context (ws.c) */
-    uv_timer_t *sleep_sweep; /* owned; frees idle contexts; closed like kick_check */
 };
 
 /* Where the header callbacks of http-parser are; a name or value may come in

@@ -339,10 +339,6 @@ static void server_check_done(net_server *s) {
         uv_close((uv_handle_t *)s->kick_check, free_handle);
         s->kick_check = NULL;
     }
-    if (s->sleep_sweep) {
-        uv_close((uv_handle_t *)s->sleep_sweep, free_handle);
-        s->sleep_sweep = NULL;
-    }
     uv_timer_stop(&s->grace);
     uv_close((uv_handle_t *)&s->grace, on_grace_closed);
 }
@@ -375,7 +371,6 @@ void net_shutdown(net_server *s, uint32_t grace_ms, void (*done)(void *arg), voi
 void net_server_free(net_server *s) {
     if (!s) return;
     if (s->kick_check) uv_close((uv_handle_t *)s->kick_check, free_handle);
-    if (s->sleep_sweep) uv_close((uv_handle_t *)s->sleep_sweep, free_handle);
     router_free(s);
     free(s->etags);
     free(s->slab);
