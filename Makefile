@@ -4,6 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= 2
 DATA_DIR ?= var
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all build run test test-unit test-integration test-browser test-asan bench clean bootstrap
 

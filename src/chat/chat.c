@@ -213,17 +213,26 @@ static void hello_job_free(hello_job *j) {
     free(j);
 }
 
+/* Closes session S with 4001 ("replaced") unless it is gone already. */
+static void replace_session(session *s) {
+    if (s->ws && s->state != SS_CLOSED) ws_close(s->ws, 4001, "replaced");
+}
+
+/* Takes OLD out of the live table and closes its connection (unless it is
+ * KEEP) with 4001: a newer connection takes the conversation over. */
+static void retire(conv *old, const session *keep) {
+    conv_unlink(old);
+    if (old->sess && old->sess != keep) {
+        session *os = old->sess;
+        old->sess = NULL;
+        replace_session(os);
+    }
+}
+
 /* Makes S the live connection of C, closing an older one with 4001. */
 static void attach(session *s, conv *c) {
     conv *old = live_find(s->m, c->id);
-    if (old) {
-        conv_unlink(old);
-        if (old->sess && old->sess != s) {
-            session *os = old->sess;
-            old->sess = NULL;
-            if (os->ws && os->state != SS_CLOSED) ws_close(os->ws, 4001, "replaced");
-        }
-    }
+    if (old) retire(old, s);
     c->sess = s;
     s->c = c;
     c->refs++;
@@ -419,20 +428,14 @@ static void hello_done(void *arg, int status) {
          * misses it. Retire that connection now and read again (once its job
          * is done), so this welcome names the right open question. */
         conv_unref(c);
-        conv_unlink(old);
-        if (old->sess) {
-            session *os = old->sess;
-            old->sess = NULL;
-            if (os->ws && os->state != SS_CLOSED) ws_close(os->ws, 4001, "replaced");
-        }
+        retire(old, NULL);
         if (!old->busy) {
             start_hello_load(s);
             goto out;
         }
         if (old->waiter) {
-            session *prev = old->waiter;
-            if (prev->ws && prev->state != SS_CLOSED) ws_close(prev->ws, 4001, "replaced");
-            session_unref(prev);
+            replace_session(old->waiter);
+            session_unref(old->waiter);
         }
         old->waiter = s;
         s->refs++;
