@@ -168,8 +168,18 @@ static void sq_close(store_conn *base) {
     free(c);
 }
 
+/* Process-wide settings, before SQLite's first use: no allocation
+ * statistics, which would take a global mutex on every malloc and free of
+ * every connection's thread. */
+static void sq_configure(void) {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 static int sq_open(store *s, const char *target, int readonly, store_conn **out, char *err, size_t errlen) {
+    static uv_once_t configured = UV_ONCE_INIT;
     int rc = HARK_OK;
+    uv_once(&configured, sq_configure);
     int flags = SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     struct sq_conn *c = calloc(1, sizeof *c);
     *out = NULL;
