@@ -15,7 +15,7 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define MAX_CONNS 100000
+#define MAX_CONNS   100000
 #define MAX_SECONDS 86400.0
 
 typedef struct bench_args {
@@ -122,7 +122,9 @@ static int parse_args(int idle, int argc, char **argv, bench_args *a) {
     return 0;
 }
 
-static double ms(uint64_t us) { return (double)us / 1000.0; }
+static double ms(uint64_t us) {
+    return (double)us / 1000.0;
+}
 
 static void print_chat(const bench_opts *o, const bench_result *r, int json) {
     double rate = r->window_s > 0 ? (double)r->answers / r->window_s : 0;
@@ -138,8 +140,7 @@ static void print_chat(const bench_opts *o, const bench_result *r, int json) {
            (unsigned long long)errs, (unsigned long long)r->err_closes, (unsigned long long)r->err_timeouts,
            (unsigned long long)r->err_connect, (unsigned long long)r->err_protocol);
     for (int i = 0; i < BENCH_ERR_CODES; i++)
-        if (r->err_frames[i])
-            printf(", %s %llu", bench_err_code_names[i], (unsigned long long)r->err_frames[i]);
+        if (r->err_frames[i]) printf(", %s %llu", bench_err_code_names[i], (unsigned long long)r->err_frames[i]);
     if (r->unexpected_done) printf(", done %llu", (unsigned long long)r->unexpected_done);
     printf(")\n");
     if (o->finite)
@@ -169,8 +170,8 @@ static void print_chat(const bench_opts *o, const bench_result *r, int json) {
 static void print_idle(const bench_opts *o, const bench_result *r, int json) {
     uint64_t errs = bench_errors_total(r);
     double per_conn_kb = -1;
-    printf("bench idle: %d conversations requested, %d reached their first question, held %.1f s\n", o->conns,
-           r->ready, r->window_s);
+    printf("bench idle: %d conversations requested, %d reached their first question, held %.1f s\n", o->conns, r->ready,
+           r->window_s);
     if (r->have_mem) {
         if (r->ready > 0) per_conn_kb = (double)(r->mem_after.rss_kb - r->mem_before.rss_kb) / r->ready;
         printf("server rss    before %.1f MB, connected %.1f MB, after hold %.1f MB (peak %.1f MB)\n",
@@ -221,7 +222,8 @@ int bench_main(const hark_config *cfg, int argc, char **argv) {
         /* ":PORT" and "0.0.0.0:PORT" listen everywhere; the bench dials loopback. */
         const char *l = cfg->listen;
         const char *host = "";
-        if (l[0] == ':') host = "127.0.0.1";
+        if (l[0] == ':')
+            host = "127.0.0.1";
         else if (strncmp(l, "0.0.0.0:", 8) == 0) {
             host = "127.0.0.1";
             l += 7;
@@ -258,8 +260,8 @@ int bench_main(const hark_config *cfg, int argc, char **argv) {
         fprintf(stderr, "hark bench: fixtures: %s\n", err);
         goto out;
     }
-    bench_opts o = {idle ? BENCH_IDLE : BENCH_CHAT, a.conns, a.duration_s, a.warmup_s, a.rate, a.pid, finite,
-                    &target, &fx};
+    bench_opts o = {
+        idle ? BENCH_IDLE : BENCH_CHAT, a.conns, a.duration_s, a.warmup_s, a.rate, a.pid, finite, &target, &fx};
     res = malloc(sizeof *res);
     if (!res) goto out;
     rc = bench_run(&o, res);
@@ -267,8 +269,10 @@ int bench_main(const hark_config *cfg, int argc, char **argv) {
         fprintf(stderr, "hark bench: %s\n", hark_strerror(rc));
         goto out;
     }
-    if (idle) print_idle(&o, res, a.json);
-    else print_chat(&o, res, a.json);
+    if (idle)
+        print_idle(&o, res, a.json);
+    else
+        print_chat(&o, res, a.json);
     fflush(stdout);
     code = 0;
     if (!idle && res->answers == 0) {

@@ -21,9 +21,9 @@
  * Values (microseconds) below 64 have a bucket each; above, every power of two
  * is cut into 32 buckets, so a reported quantile is within ~3% of the truth.
  * Fixed size, no allocation per sample; values past ~2^41 us are clamped. */
-#define HIST_SUB_BITS 5
+#define HIST_SUB_BITS  5
 #define HIST_MAX_SHIFT 36
-#define HIST_BUCKETS ((2 << HIST_SUB_BITS) + HIST_MAX_SHIFT * (1 << HIST_SUB_BITS))
+#define HIST_BUCKETS   ((2 << HIST_SUB_BITS) + HIST_MAX_SHIFT * (1 << HIST_SUB_BITS))
 
 typedef struct bench_hist {
     uint64_t count;
@@ -71,9 +71,9 @@ int scan_array_next(const char *v, size_t vn, size_t *pos, const char **e, size_
  * (which also answers the server's pings). Outgoing bytes go out with
  * uv_try_write and only what the kernel does not take is copied and queued,
  * up to WSC_MAX_QUEUED bytes. Everything runs on the loop thread. */
-#define WSC_MAX_QUEUED (1u << 20)   /* unsent bytes per connection */
-#define WSC_MAX_HEAD 8192           /* upgrade response head */
-#define WSC_MAX_MESSAGE (1u << 20)  /* one received message */
+#define WSC_MAX_QUEUED  (1u << 20) /* unsent bytes per connection */
+#define WSC_MAX_HEAD    8192       /* upgrade response head */
+#define WSC_MAX_MESSAGE (1u << 20) /* one received message */
 
 typedef struct wsc_target {
     struct sockaddr_storage addr;
@@ -95,18 +95,18 @@ enum wsc_end {
 
 /* Life cycle of a wsc; the owner reads it, only wsc.c moves it. */
 enum wsc_state {
-    WSC_IDLE = 0,      /* no socket: wsc_connect may be called */
-    WSC_CONNECTING,    /* TCP connect in flight (connect callback moves it on) */
-    WSC_UPGRADING,     /* upgrade request sent, reading the response head */
-    WSC_OPEN,          /* frames flow both ways */
-    WSC_CLOSING,       /* the socket is being closed; on_closed follows */
+    WSC_IDLE = 0,   /* no socket: wsc_connect may be called */
+    WSC_CONNECTING, /* TCP connect in flight (connect callback moves it on) */
+    WSC_UPGRADING,  /* upgrade request sent, reading the response head */
+    WSC_OPEN,       /* frames flow both ways */
+    WSC_CLOSING,    /* the socket is being closed; on_closed follows */
 };
 
 typedef struct wsc wsc;
 
 typedef struct wsc_cb {
-    void (*on_open)(wsc *w);                            /* the upgrade succeeded */
-    void (*on_text)(wsc *w, const char *p, size_t n);   /* one complete text message */
+    void (*on_open)(wsc *w);                          /* the upgrade succeeded */
+    void (*on_text)(wsc *w, const char *p, size_t n); /* one complete text message */
     /* The socket is closed and W is WSC_IDLE again (it may be reconnected
      * from here). END says how; CODE is the close code the server sent, 1005
      * when its close frame had none, 1006 when there was no close frame. */
@@ -118,7 +118,7 @@ struct wsc {
     uv_connect_t creq;
     uv_loop_t *loop;
     const wsc_cb *cb;
-    void *ud;                    /* the owner's */
+    void *ud; /* the owner's */
     enum wsc_state state;
     wslay_event_context_ptr ctx; /* while WSC_OPEN or WSC_CLOSING */
     char accept[32];             /* the Sec-WebSocket-Accept we expect */
@@ -126,11 +126,11 @@ struct wsc {
     buf out;                     /* bytes produced by wslay, not yet written */
     const uint8_t *rin;          /* the read chunk wslay is consuming */
     size_t rin_len;
-    int in_recv;                 /* inside wslay_event_recv: sends wait for its end */
-    int close_code;              /* received close code, 0 = none yet */
-    int http_status;             /* status of a refused upgrade */
+    int in_recv;     /* inside wslay_event_recv: sends wait for its end */
+    int close_code;  /* received close code, 0 = none yet */
+    int http_status; /* status of a refused upgrade */
     enum wsc_end end;
-    unsigned writes;             /* uv_write requests in flight */
+    unsigned writes; /* uv_write requests in flight */
     uint64_t bytes_in, bytes_out;
 };
 
@@ -155,9 +155,9 @@ void wsc_free(wsc *w);
 /* ---- fixture.c: what the bench needs in the store ---- */
 typedef struct bench_fixture {
     int n;
-    int rounds;                 /* conversations (invites) per connection */
-    char run_id[16];            /* unique per run: the invites' occurrence prefix */
-    char (*tokens)[TOKEN_MAX];  /* owned: n * rounds tokens; connection I, round K at I * rounds + K */
+    int rounds;                /* conversations (invites) per connection */
+    char run_id[16];           /* unique per run: the invites' occurrence prefix */
+    char (*tokens)[TOKEN_MAX]; /* owned: n * rounds tokens; connection I, round K at I * rounds + K */
 } bench_fixture;
 
 /* Opens the store named by CFG, creates (idempotently) tenant "bench", N
@@ -167,8 +167,8 @@ typedef struct bench_fixture {
  * RUNID-K) in one transaction, and mints their tokens with the secret key in
  * CFG->data_dir. Returns 0 with OUT filled (release it with
  * bench_fixture_free), or a Hark error code with the problem in ERR. */
-int bench_fixture_make(const hark_config *cfg, int n, int rounds, const char *flow_name, bench_fixture *out,
-                       char *err, size_t errlen);
+int bench_fixture_make(const hark_config *cfg, int n, int rounds, const char *flow_name, bench_fixture *out, char *err,
+                       size_t errlen);
 void bench_fixture_free(bench_fixture *f);
 
 /* ---- sys.c ---- */
@@ -206,25 +206,25 @@ typedef struct bench_opts {
 extern const char *const bench_err_code_names[BENCH_ERR_CODES];
 
 typedef struct bench_result {
-    bench_hist lat;                 /* ack latency inside the window */
-    uint64_t answers;               /* acknowledged inside the window */
-    uint64_t answers_total;         /* acknowledged over the whole run */
-    uint64_t says;                  /* says sent over the whole run */
+    bench_hist lat;         /* ack latency inside the window */
+    uint64_t answers;       /* acknowledged inside the window */
+    uint64_t answers_total; /* acknowledged over the whole run */
+    uint64_t says;          /* says sent over the whole run */
     uint64_t err_frames[BENCH_ERR_CODES];
-    uint64_t err_closes;            /* connection lost or closed by the server unasked */
-    uint64_t err_timeouts;          /* no ack, welcome or upgrade within the deadline */
-    uint64_t err_connect;           /* TCP connect or upgrade failed */
-    uint64_t err_protocol;          /* a frame the bench could not follow */
-    uint64_t unexpected_done;       /* the never-ending flow ended */
-    uint64_t completed;             /* conversations that reached done (finite flows), whole run */
-    uint64_t pool_exhausted;        /* connections that ran out of invites before the end */
+    uint64_t err_closes;      /* connection lost or closed by the server unasked */
+    uint64_t err_timeouts;    /* no ack, welcome or upgrade within the deadline */
+    uint64_t err_connect;     /* TCP connect or upgrade failed */
+    uint64_t err_protocol;    /* a frame the bench could not follow */
+    uint64_t unexpected_done; /* the never-ending flow ended */
+    uint64_t completed;       /* conversations that reached done (finite flows), whole run */
+    uint64_t pool_exhausted;  /* connections that ran out of invites before the end */
     uint64_t reconnects;
-    uint64_t bytes_in, bytes_out;   /* WebSocket traffic, whole run */
-    double window_s;                /* length of the measured window */
-    double server_cpu_s;            /* inside the window; < 0 when unknown */
+    uint64_t bytes_in, bytes_out; /* WebSocket traffic, whole run */
+    double window_s;              /* length of the measured window */
+    double server_cpu_s;          /* inside the window; < 0 when unknown */
     double bench_cpu_s;
-    int ready;                      /* conversations that reached a question */
-    int interrupted;                /* stopped early by SIGINT */
+    int ready;                                      /* conversations that reached a question */
+    int interrupted;                                /* stopped early by SIGINT */
     bench_mem mem_before, mem_connected, mem_after; /* idle, with a pid */
     int have_mem;
 } bench_result;

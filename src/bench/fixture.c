@@ -15,7 +15,7 @@
 #include "core/err.h"
 #include "store/store.h"
 
-#define FIXTURE_MAX_CONNS 100000
+#define FIXTURE_MAX_CONNS   100000
 #define FIXTURE_MAX_INVITES 2000000
 
 /* A flow that never ends: scale, a remark, choice, text, then back to the
@@ -142,8 +142,8 @@ out:
     return rc;
 }
 
-int bench_fixture_make(const hark_config *cfg, int n, int rounds, const char *flow_name, bench_fixture *out,
-                       char *err, size_t errlen) {
+int bench_fixture_make(const hark_config *cfg, int n, int rounds, const char *flow_name, bench_fixture *out, char *err,
+                       size_t errlen) {
     int rc;
     store *s = NULL;
     int64_t *invite_ids = NULL;

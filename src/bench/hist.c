@@ -25,7 +25,9 @@ static uint64_t bucket_top(unsigned i) {
     return low + ((uint64_t)1 << shift) - 1;
 }
 
-void hist_init(bench_hist *h) { memset(h, 0, sizeof *h); }
+void hist_init(bench_hist *h) {
+    memset(h, 0, sizeof *h);
+}
 
 void hist_add(bench_hist *h, uint64_t us) {
     h->b[bucket_of(us)]++;

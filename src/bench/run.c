@@ -16,17 +16,17 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define CONNECT_BATCH 500         /* new connections per CONNECT_EVERY_MS */
-#define CONNECT_EVERY_MS 100
-#define SWEEP_EVERY_MS 500
-#define DEADLINE_NS (10ull * 1000000000ull) /* upgrade, welcome and ack deadline */
-#define BACKOFF_FIRST_MS 1000
-#define BACKOFF_CAP_MS 30000
-#define DRAIN_MS 2000             /* wait for close handshakes at the end */
-#define IDLE_READY_WAIT_MS 30000  /* idle: longest wait for everyone to connect */
-#define MAX_OPTIONS 8
-#define OPTIONS_BYTES 512
-#define FRAME_MAX 1024            /* an outgoing say or hello */
+#define CONNECT_BATCH      500 /* new connections per CONNECT_EVERY_MS */
+#define CONNECT_EVERY_MS   100
+#define SWEEP_EVERY_MS     500
+#define DEADLINE_NS        (10ull * 1000000000ull) /* upgrade, welcome and ack deadline */
+#define BACKOFF_FIRST_MS   1000
+#define BACKOFF_CAP_MS     30000
+#define DRAIN_MS           2000  /* wait for close handshakes at the end */
+#define IDLE_READY_WAIT_MS 30000 /* idle: longest wait for everyone to connect */
+#define MAX_OPTIONS        8
+#define OPTIONS_BYTES      512
+#define FRAME_MAX          1024 /* an outgoing say or hello */
 
 const char *const bench_err_code_names[BENCH_ERR_CODES] = {
     "bad_token", "expired", "bad_request", "too_large", "rate_limited", "overloaded", "internal", "other",
@@ -65,16 +65,16 @@ typedef struct runner runner;
 typedef struct conv {
     wsc ws;
     runner *run;
-    uv_timer_t timer;      /* think time when LIVE, backoff when WAIT */
+    uv_timer_t timer; /* think time when LIVE, backoff when WAIT */
     int idx;
     enum conv_state state;
-    int attempt;           /* reconnects since the last welcome */
-    int expect_close;      /* the bench or an error frame ended this connection: not an unexpected close */
-    int64_t retry_after_ms;/* from an error frame; -1 when none */
-    int64_t last_seq;      /* highest seq seen */
-    int64_t awaiting;      /* questions with seq >= this are open (from welcome) */
-    uint64_t since_ns;     /* when the current state began */
-    uint64_t rx_ms;        /* loop time of the latest frame received */
+    int attempt;            /* reconnects since the last welcome */
+    int expect_close;       /* the bench or an error frame ended this connection: not an unexpected close */
+    int64_t retry_after_ms; /* from an error frame; -1 when none */
+    int64_t last_seq;       /* highest seq seen */
+    int64_t awaiting;       /* questions with seq >= this are open (from welcome) */
+    uint64_t since_ns;      /* when the current state began */
+    uint64_t rx_ms;         /* loop time of the latest frame received */
     /* The open question, kept so it can be answered after a reconnect. */
     int64_t qseq;
     enum q_kind qkind;
@@ -84,16 +84,16 @@ typedef struct conv {
     char opts[OPTIONS_BYTES]; /* raw JSON string literals, quotes included */
     /* The say in flight (one at a time). */
     int pending;
-    int scheduled;         /* an answer waits for the think timer */
+    int scheduled; /* an answer waits for the think timer */
     uint64_t sent_ns;
     uint64_t say_no;
     char say_id[48];
     size_t say_id_len;
-    uint64_t next_due_ns;  /* paced mode: earliest time of the next say */
-    int ready;             /* idle: reached its first question */
-    int finished;          /* never reconnects (the loop flow ended, or no invite is left) */
-    int next_round;        /* finite flow: done received, the next conversation follows the close */
-    int round;             /* index of this connection's current conversation (invite) */
+    uint64_t next_due_ns; /* paced mode: earliest time of the next say */
+    int ready;            /* idle: reached its first question */
+    int finished;         /* never reconnects (the loop flow ended, or no invite is left) */
+    int next_round;       /* finite flow: done received, the next conversation follows the close */
+    int round;            /* index of this connection's current conversation (invite) */
 } conv;
 
 enum run_phase {
@@ -112,12 +112,12 @@ struct runner {
     enum run_phase phase;
     uv_timer_t connect_timer, sweep_timer, phase_timer;
     uv_signal_t sigint;
-    int open_handles;       /* handles (runner and conversation timers) not yet closed */
-    int live_sockets;       /* conversations whose wsc is not idle */
+    int open_handles; /* handles (runner and conversation timers) not yet closed */
+    int live_sockets; /* conversations whose wsc is not idle */
     uint64_t window_start_ns;
     double cpu_self0, cpu_srv0;
     int have_srv_cpu;
-    double interval_ns;     /* paced mode: mean time between says of one conversation */
+    double interval_ns; /* paced mode: mean time between says of one conversation */
     uint64_t rng;
 };
 
@@ -133,7 +133,9 @@ static uint64_t rnd(runner *r) {
     return r->rng * 2685821657736338717ull;
 }
 
-static double rnd01(runner *r) { return (double)(rnd(r) >> 11) / 9007199254740992.0; }
+static double rnd01(runner *r) {
+    return (double)(rnd(r) >> 11) / 9007199254740992.0;
+}
 
 uint64_t bench_errors_total(const bench_result *r) {
     uint64_t n = r->err_closes + r->err_timeouts + r->err_connect + r->err_protocol + r->unexpected_done;
@@ -169,13 +171,11 @@ static void send_answer(conv *c) {
         litn = snprintf(lit, sizeof lit, "%.*s", (int)c->opt_len[k], c->opts + c->opt_off[k]);
         break;
     }
-    default:
-        litn = snprintf(lit, sizeof lit, "\"%s\"", sentences[rnd(r) % NSENTENCES]);
-        break;
+    default: litn = snprintf(lit, sizeof lit, "\"%s\"", sentences[rnd(r) % NSENTENCES]); break;
     }
     c->say_no++;
-    int idn = snprintf(c->say_id, sizeof c->say_id, "%s-%d-%llu", r->o->fx->run_id, c->idx,
-                       (unsigned long long)c->say_no);
+    int idn =
+        snprintf(c->say_id, sizeof c->say_id, "%s-%d-%llu", r->o->fx->run_id, c->idx, (unsigned long long)c->say_no);
     c->say_id_len = idn > 0 ? (size_t)idn : 0;
     char frame[FRAME_MAX];
     int n = snprintf(frame, sizeof frame, "{\"t\":\"say\",\"id\":\"%s\",\"text\":%s}", c->say_id, lit);
@@ -273,8 +273,10 @@ static void on_welcome(conv *c, scan_field *f) {
             protocol_fault(c, "welcome awaits a question the bench never saw");
             return;
         }
-        if (r->o->mode == BENCH_IDLE) mark_ready(c);
-        else answer_open_question(c);
+        if (r->o->mode == BENCH_IDLE)
+            mark_ready(c);
+        else
+            answer_open_question(c);
     }
 }
 
@@ -294,8 +296,10 @@ static void on_bot(conv *c, int64_t seq, const char *input, size_t inputn) {
         protocol_fault(c, "a new question before the ack of the answer to the previous one");
         return;
     }
-    if (r->o->mode == BENCH_IDLE) mark_ready(c);
-    else answer_open_question(c);
+    if (r->o->mode == BENCH_IDLE)
+        mark_ready(c);
+    else
+        answer_open_question(c);
 }
 
 static void on_error_frame(conv *c, scan_field *f) {
@@ -315,7 +319,7 @@ static void conv_on_text(wsc *w, const char *p, size_t n) {
     runner *r = c->run;
     if (c->state == CONV_END) return;
     c->rx_ms = uv_now(&r->loop);
-    scan_field f[8] = {{"t", NULL, 0},     {"seq", NULL, 0},      {"id", NULL, 0},   {"input", NULL, 0},
+    scan_field f[8] = {{"t", NULL, 0},        {"seq", NULL, 0},      {"id", NULL, 0},   {"input", NULL, 0},
                        {"last_seq", NULL, 0}, {"awaiting", NULL, 0}, {"code", NULL, 0}, {"retry_after_ms", NULL, 0}};
     if (scan_object(p, n, f, 8) != 0 || !f[0].v) {
         protocol_fault(c, "a frame that is not a JSON object with \"t\"");
@@ -405,8 +409,7 @@ static void conv_on_closed(wsc *w, enum wsc_end end, int code) {
     if (!c->expect_close) {
         if (end == WSC_END_CONNECT || end == WSC_END_HANDSHAKE) {
             r->r->err_connect++;
-            if (end == WSC_END_HANDSHAKE && c->ws.http_status && c->ws.http_status != 101 &&
-                r->r->err_connect <= 3)
+            if (end == WSC_END_HANDSHAKE && c->ws.http_status && c->ws.http_status != 101 && r->r->err_connect <= 3)
                 log_warn("bench: upgrade refused with HTTP %d", c->ws.http_status);
         } else {
             r->r->err_closes++;
@@ -511,7 +514,9 @@ static void close_everything(runner *r) {
     for (int i = 0; i < r->o->conns; i++) uv_close((uv_handle_t *)&r->convs[i].timer, on_conv_timer_closed);
 }
 
-static void on_phase_timer(uv_timer_t *t) { end_phase(t->data); }
+static void on_phase_timer(uv_timer_t *t) {
+    end_phase(t->data);
+}
 
 static void start_window(runner *r) {
     r->phase = PHASE_MEASURE;

@@ -37,7 +37,8 @@ static const char *skip_value(const char *p, const char *end) {
                 if (!p) return NULL;
                 continue;
             }
-            if (*p == '{' || *p == '[') depth++;
+            if (*p == '{' || *p == '[')
+                depth++;
             else if (*p == '}' || *p == ']') {
                 depth--;
                 if (depth == 0) return p + 1;
@@ -46,9 +47,7 @@ static const char *skip_value(const char *p, const char *end) {
         }
         return NULL;
     }
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' &&
-           *p != '\r')
-        p++;
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') p++;
     return p;
 }
 

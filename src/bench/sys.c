@@ -19,8 +19,10 @@ int bench_proc_mem(int pid, bench_mem *m) {
     m->rss_kb = m->hwm_kb = -1;
     while (fgets(line, sizeof line, f)) {
         long long v;
-        if (sscanf(line, "VmRSS: %lld", &v) == 1) m->rss_kb = v;
-        else if (sscanf(line, "VmHWM: %lld", &v) == 1) m->hwm_kb = v;
+        if (sscanf(line, "VmRSS: %lld", &v) == 1)
+            m->rss_kb = v;
+        else if (sscanf(line, "VmHWM: %lld", &v) == 1)
+            m->hwm_kb = v;
     }
     fclose(f);
     return m->rss_kb < 0 ? HARK_EIO : 0;

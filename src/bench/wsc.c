@@ -15,7 +15,7 @@
 #include "core/sha1.h"
 #include "core/err.h"
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WS_GUID    "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define READ_CHUNK 65536
 
 typedef struct write_req {
@@ -35,8 +35,10 @@ static void on_tcp_closed(uv_handle_t *h);
 int wsc_target_parse(const char *url, wsc_target *t, char *err, size_t errlen) {
     memset(t, 0, sizeof *t);
     const char *p;
-    if (strncmp(url, "ws://", 5) == 0) p = url + 5;
-    else if (strncmp(url, "http://", 7) == 0) p = url + 7;
+    if (strncmp(url, "ws://", 5) == 0)
+        p = url + 5;
+    else if (strncmp(url, "http://", 7) == 0)
+        p = url + 7;
     else {
         snprintf(err, errlen, "must start with ws:// or http:// (no TLS in the bench)");
         return HARK_EINVAL;
@@ -179,7 +181,8 @@ static int flush(wsc *w) {
     if (w->writes == 0) {
         uv_buf_t b = uv_buf_init(w->out.data, (unsigned)len);
         int r = uv_try_write((uv_stream_t *)&w->tcp, &b, 1);
-        if (r >= 0) off = (size_t)r;
+        if (r >= 0)
+            off = (size_t)r;
         else if (r != UV_EAGAIN && r != UV_ENOSYS) {
             buf_reset(&w->out);
             return HARK_EIO;

@@ -27,17 +27,17 @@
 typedef struct flow flow;
 
 /* Bounds checked by flow_parse and the engine. */
-#define FLOW_JSON_MAX (256 * 1024) /* a flow document */
-#define FLOW_NODES_MAX 200         /* nodes in a flow */
-#define FLOW_TEXT_MAX 2000         /* bytes in a node text or the title */
-#define FLOW_OPTIONS_MAX 20        /* options of a choice */
-#define FLOW_OPTION_MAX 200        /* bytes in an option or a scale label */
-#define FLOW_CASES_MAX 20          /* cases of a branch */
-#define FLOW_SCALE_LIMIT 1000      /* scale min and max lie within -1000..1000 */
-#define FLOW_SCALE_SPAN 100        /* max - min */
-#define FLOW_CTX_MAX 128           /* bytes of first_name or company filled into a text */
-#define FLOW_MSG_MAX (64 * 1024)   /* a rendered bot text (never reached within the bounds above) */
-#define FLOW_TEXT_VAR_MAX 1024     /* bytes of a text answer kept in vars (a prefix) */
+#define FLOW_JSON_MAX     (256 * 1024) /* a flow document */
+#define FLOW_NODES_MAX    200          /* nodes in a flow */
+#define FLOW_TEXT_MAX     2000         /* bytes in a node text or the title */
+#define FLOW_OPTIONS_MAX  20           /* options of a choice */
+#define FLOW_OPTION_MAX   200          /* bytes in an option or a scale label */
+#define FLOW_CASES_MAX    20           /* cases of a branch */
+#define FLOW_SCALE_LIMIT  1000         /* scale min and max lie within -1000..1000 */
+#define FLOW_SCALE_SPAN   100          /* max - min */
+#define FLOW_CTX_MAX      128          /* bytes of first_name or company filled into a text */
+#define FLOW_MSG_MAX      (64 * 1024)  /* a rendered bot text (never reached within the bounds above) */
+#define FLOW_TEXT_VAR_MAX 1024         /* bytes of a text answer kept in vars (a prefix) */
 
 /* Parses and validates a flow. Returns a new flow owned by the caller (flow_free)
  * or NULL with a message in ERR that names the node and the problem (unknown
@@ -113,8 +113,8 @@ int flow_start(const flow *f, flow_state *st, const flow_ctx *ctx, flow_out *out
  * FLOW_TEXT_VAR_MAX bytes), and SENTIMENT as "_sentiment". Also fails with
  * HARK_ETOOBIG when vars would outgrow FLOW_VARS_MAX, HARK_ENOMEM, or
  * HARK_EINVAL as flow_start does; OUT is as for flow_start. */
-int flow_answer(const flow *f, flow_state *st, const char *text, double sentiment, const flow_ctx *ctx,
-                flow_out *out, flow_answer_rec *ans, char *err, size_t errlen);
+int flow_answer(const flow *f, flow_state *st, const char *text, double sentiment, const flow_ctx *ctx, flow_out *out,
+                flow_answer_rec *ans, char *err, size_t errlen);
 
 /* The INPUT JSON of the open question (NULL if none); owned by the flow. */
 const char *flow_open_input(const flow *f, const flow_state *st);

@@ -419,6 +419,12 @@ void flow_free(flow *f) {
     free(f);
 }
 
-const char *flow_name(const flow *f) { return f->name; }
-int flow_version(const flow *f) { return f->version; }
-const char *flow_title(const flow *f) { return f->title; }
+const char *flow_name(const flow *f) {
+    return f->name;
+}
+int flow_version(const flow *f) {
+    return f->version;
+}
+const char *flow_title(const flow *f) {
+    return f->title;
+}

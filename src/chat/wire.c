@@ -8,11 +8,11 @@
 int wire_welcome(buf *b, int64_t conv_id, int64_t last_seq, int64_t awaiting_seq) {
     buf_reset(b);
     if (awaiting_seq > 0)
-        return buf_printf(b, "{\"t\":\"welcome\",\"conversation\":\"%" PRId64 "\",\"last_seq\":%" PRId64
-                             ",\"awaiting\":%" PRId64 "}",
-                          conv_id, last_seq, awaiting_seq);
-    return buf_printf(b, "{\"t\":\"welcome\",\"conversation\":\"%" PRId64 "\",\"last_seq\":%" PRId64
-                         ",\"awaiting\":null}",
+        return buf_printf(
+            b, "{\"t\":\"welcome\",\"conversation\":\"%" PRId64 "\",\"last_seq\":%" PRId64 ",\"awaiting\":%" PRId64 "}",
+            conv_id, last_seq, awaiting_seq);
+    return buf_printf(b,
+                      "{\"t\":\"welcome\",\"conversation\":\"%" PRId64 "\",\"last_seq\":%" PRId64 ",\"awaiting\":null}",
                       conv_id, last_seq);
 }
 

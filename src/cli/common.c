@@ -83,7 +83,7 @@ int cli_open_store(const hark_config *cfg, store **out) {
     store_opts_default(&o);
     o.url = url;
     o.read_url = cfg->db_read_url[0] ? cfg->db_read_url : NULL;
-    o.durability = !strcmp(cfg->durability, "off") ? STORE_DURABLE_OFF
+    o.durability = !strcmp(cfg->durability, "off")      ? STORE_DURABLE_OFF
                    : !strcmp(cfg->durability, "normal") ? STORE_DURABLE_NORMAL
                                                         : STORE_DURABLE_FULL;
     o.readers = (int)cfg->db_readers;

@@ -17,32 +17,35 @@
 #include "core/err.h"
 #include "nlp/sentiment.h"
 
-#define DEMO_SLUG "demo"
-#define DEMO_NAME "Lumen & Oak"
+#define DEMO_SLUG   "demo"
+#define DEMO_NAME   "Lumen & Oak"
 #define DEMO_DOMAIN "lumenoak.example"
 
 static const char *first_names[] = {
-    "Maya", "Jonas", "Amara", "Luca", "Sofia", "Noah", "Priya", "Mateo", "Hannah", "Kwame", "Elena", "Ravi",
-    "Chloe", "Tomasz", "Aisha", "Daniel", "Ingrid", "Omar", "Lena", "Hiroshi", "Fatima", "Lucas", "Grace", "Emil",
-    "Zara", "Diego", "Nina", "Samuel", "Yuki", "Marta", "Ethan", "Leila", "Oscar", "Ana", "Felix", "Mei",
+    "Maya",  "Jonas",  "Amara", "Luca",   "Sofia",  "Noah",  "Priya", "Mateo",   "Hannah", "Kwame", "Elena", "Ravi",
+    "Chloe", "Tomasz", "Aisha", "Daniel", "Ingrid", "Omar",  "Lena",  "Hiroshi", "Fatima", "Lucas", "Grace", "Emil",
+    "Zara",  "Diego",  "Nina",  "Samuel", "Yuki",   "Marta", "Ethan", "Leila",   "Oscar",  "Ana",   "Felix", "Mei",
 };
 static const char *last_names[] = {
-    "Fischer", "Okafor", "Silva", "Novak", "Haddad", "Lindqvist", "Moreau", "Kowalski", "Tanaka", "Mensah",
-    "Costa", "Schmidt", "Patel", "Rossi", "Nguyen", "Andersen", "Garcia", "Byrne", "Ivanova", "Dubois",
-    "Yilmaz", "Keller", "Santos", "Walsh", "Ito", "Berg", "Ramirez", "Hughes", "Popescu", "Weber",
+    "Fischer", "Okafor",  "Silva",  "Novak", "Haddad", "Lindqvist", "Moreau",  "Kowalski", "Tanaka",  "Mensah",
+    "Costa",   "Schmidt", "Patel",  "Rossi", "Nguyen", "Andersen",  "Garcia",  "Byrne",    "Ivanova", "Dubois",
+    "Yilmaz",  "Keller",  "Santos", "Walsh", "Ito",    "Berg",      "Ramirez", "Hughes",   "Popescu", "Weber",
 };
 static const struct {
     const char *name;
     int weight;
 } departments[] = {
-    {"Engineering", 28}, {"Customer Support", 18}, {"Sales", 14}, {"Operations", 12},
+    {"Engineering", 28}, {"Customer Support", 18}, {"Sales", 14},  {"Operations", 12},
     {"Marketing", 8},    {"Product", 8},           {"Finance", 6}, {"People", 6},
 };
 static const struct {
     const char *name, *tz;
 } locations[] = {
-    {"Berlin", "Europe/Berlin"}, {"Lisbon", "Europe/Lisbon"}, {"Austin", "America/Chicago"},
-    {"Toronto", "America/Toronto"}, {"Remote", ""},
+    {"Berlin", "Europe/Berlin"},
+    {"Lisbon", "Europe/Lisbon"},
+    {"Austin", "America/Chicago"},
+    {"Toronto", "America/Toronto"},
+    {"Remote", ""},
 };
 
 static const char *positive_comments[] = {

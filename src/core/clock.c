@@ -15,9 +15,13 @@ static int64_t real_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t hark_now_ms(void) { return real_now_ms() + clock_offset_ms; }
+int64_t hark_now_ms(void) {
+    return real_now_ms() + clock_offset_ms;
+}
 
-void hark_clock_set(int64_t at_ms) { clock_offset_ms = at_ms - real_now_ms(); }
+void hark_clock_set(int64_t at_ms) {
+    clock_offset_ms = at_ms - real_now_ms();
+}
 
 int hark_time_parse(const char *s, int64_t *out_ms) {
     int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;

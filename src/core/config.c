@@ -19,9 +19,9 @@ typedef struct cfg_key {
     const char *name;
     enum cfg_type type;
     size_t offset;
-    size_t size;      /* strings: capacity */
-    const char *def;  /* default, as text */
-    int64_t min, max; /* integers */
+    size_t size;         /* strings: capacity */
+    const char *def;     /* default, as text */
+    int64_t min, max;    /* integers */
     const char *choices; /* enums: "a|b|c" */
     const char *help;
 } cfg_key;
@@ -117,8 +117,8 @@ static int set_value(hark_config *c, const cfg_key *k, const char *val, const ch
             return HARK_EINVAL;
         }
         if (v < k->min || v > k->max) {
-            snprintf(err, errlen, "%s (from %s): %lld is outside %lld..%lld", k->name, origin, v,
-                     (long long)k->min, (long long)k->max);
+            snprintf(err, errlen, "%s (from %s): %lld is outside %lld..%lld", k->name, origin, v, (long long)k->min,
+                     (long long)k->max);
             return HARK_EINVAL;
         }
         *(int64_t *)field = v;
@@ -165,8 +165,10 @@ int config_load(hark_config *c, int argc, char **argv, char **rest, int *nrest, 
     /* 1. The file: --config wins over HARK_CONFIG. */
     const char *file = getenv("HARK_CONFIG");
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) file = argv[i + 1];
-        else if (!strncmp(argv[i], "--config=", 9)) file = argv[i] + 9;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            file = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9))
+            file = argv[i] + 9;
     }
     if (file && *file) {
         if (strlen(file) >= sizeof c->config_file) {
@@ -190,7 +192,8 @@ int config_load(hark_config *c, int argc, char **argv, char **rest, int *nrest, 
     for (size_t i = 0; i < NKEYS; i++) {
         char env[64] = "HARK_";
         size_t j = 5;
-        for (const char *p = cfg_keys[i].name; *p && j < sizeof env - 1; p++) env[j++] = (char)toupper((unsigned char)*p);
+        for (const char *p = cfg_keys[i].name; *p && j < sizeof env - 1; p++)
+            env[j++] = (char)toupper((unsigned char)*p);
         env[j] = '\0';
         const char *v = getenv(env);
         if (v && (rc = set_value(c, &cfg_keys[i], v, env, err, errlen))) return rc;
@@ -233,8 +236,10 @@ int config_load(hark_config *c, int argc, char **argv, char **rest, int *nrest, 
 }
 
 void config_db_url(const hark_config *c, char *out, size_t cap) {
-    if (c->db_url[0]) snprintf(out, cap, "%s", c->db_url);
-    else snprintf(out, cap, "sqlite:%s/hark.db", c->data_dir);
+    if (c->db_url[0])
+        snprintf(out, cap, "%s", c->db_url);
+    else
+        snprintf(out, cap, "sqlite:%s/hark.db", c->data_dir);
 }
 
 void config_public_url(const hark_config *c, char *out, size_t cap) {

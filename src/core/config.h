@@ -10,17 +10,17 @@
 
 typedef struct hark_config {
     char config_file[512];
-    char listen[128];          /* ADDR:PORT */
+    char listen[128]; /* ADDR:PORT */
     char data_dir[512];
-    char db_url[1024];         /* "" = sqlite:DATA_DIR/hark.db */
+    char db_url[1024]; /* "" = sqlite:DATA_DIR/hark.db */
     char db_read_url[1024];
     char smtp_url[1024];
-    char public_url[512];      /* "" = http://LISTEN */
+    char public_url[512]; /* "" = http://LISTEN */
     char allowed_origins[1024];
     char log_level[16];
-    char log_format[16];       /* plain | json */
-    char durability[16];       /* full | normal | off */
-    char now[64];              /* ISO-8601: fixes the planning/expiry clock */
+    char log_format[16]; /* plain | json */
+    char durability[16]; /* full | normal | off */
+    char now[64];        /* ISO-8601: fixes the planning/expiry clock */
     int64_t max_header_bytes;
     int64_t max_body_bytes;
     int64_t header_timeout_ms;
@@ -31,7 +31,7 @@ typedef struct hark_config {
     int64_t db_readers;
     int64_t db_batch_max;
     int64_t shutdown_grace_ms;
-    int chat_persist;          /* 0: answers are not stored (benchmark ceiling only) */
+    int chat_persist; /* 0: answers are not stored (benchmark ceiling only) */
 } hark_config;
 
 /* Fills C with the defaults. */

@@ -39,4 +39,6 @@ int jsonw_str(buf *b, const char *s, size_t len) {
     return rc;
 }
 
-int jsonw_cstr(buf *b, const char *s) { return jsonw_str(b, s, strlen(s)); }
+int jsonw_cstr(buf *b, const char *s) {
+    return jsonw_str(b, s, strlen(s));
+}

@@ -23,7 +23,9 @@ int log_level_parse(const char *s) {
     return -1;
 }
 
-int log_enabled(int level) { return level >= log_threshold; }
+int log_enabled(int level) {
+    return level >= log_threshold;
+}
 
 static void json_escape_into(char *dst, size_t cap, const char *src) {
     size_t j = 0;
@@ -48,8 +50,8 @@ static void log_write(int level, uint64_t conn_id, const char *fmt, va_list ap) 
     vsnprintf(msg, sizeof msg, fmt, ap);
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
-    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(now.tv_nsec / 1000000) % 1000);
+    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(now.tv_nsec / 1000000) % 1000);
     int n;
     if (log_json) {
         char esc[4200];
@@ -58,11 +60,11 @@ static void log_write(int level, uint64_t conn_id, const char *fmt, va_list ap) 
             n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"conn\":%llu,\"msg\":\"%s\"}\n", ts,
                          level_names[level], (unsigned long long)conn_id, esc);
         else
-            n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", ts,
-                         level_names[level], esc);
+            n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", ts, level_names[level],
+                         esc);
     } else if (conn_id) {
-        n = snprintf(line, sizeof line, "%s %-5s [c%llu] %s\n", ts, level_names[level],
-                     (unsigned long long)conn_id, msg);
+        n = snprintf(line, sizeof line, "%s %-5s [c%llu] %s\n", ts, level_names[level], (unsigned long long)conn_id,
+                     msg);
     } else {
         n = snprintf(line, sizeof line, "%s %-5s %s\n", ts, level_names[level], msg);
     }

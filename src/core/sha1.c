@@ -5,7 +5,9 @@
 
 #include "core/sha1.h"
 
-static uint32_t rol(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+static uint32_t rol(uint32_t x, int n) {
+    return (x << n) | (x >> (32 - n));
+}
 
 static void sha1_block(sha1_ctx *c, const unsigned char *p) {
     uint32_t w[80];

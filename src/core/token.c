@@ -13,9 +13,9 @@
 #include "core/token.h"
 
 #define TOKEN_VERSION 1
-#define BODY_BYTES 25
-#define MAC_BYTES 16
-#define RAW_BYTES (BODY_BYTES + MAC_BYTES)
+#define BODY_BYTES    25
+#define MAC_BYTES     16
+#define RAW_BYTES     (BODY_BYTES + MAC_BYTES)
 
 static void put_u64(unsigned char *p, uint64_t v) {
     for (int i = 7; i >= 0; i--) {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define TOKEN_KEY_BYTES 32
-#define TOKEN_MAX 96 /* longest encoded token, with its NUL */
+#define TOKEN_MAX       96 /* longest encoded token, with its NUL */
 
 typedef struct token_claims {
     int64_t tenant_id;

@@ -193,8 +193,10 @@ void http_conn_release(net_conn *c) {
     if (c->is_ws) return;
     http_req *r = c->u.http.req;
     c->u.http.req = NULL;
-    if (r && r->dispatched) r->conn = NULL; /* the handler still holds it */
-    else http_req_free(r);
+    if (r && r->dispatched)
+        r->conn = NULL; /* the handler still holds it */
+    else
+        http_req_free(r);
     free(c->u.http.pending);
     c->u.http.pending = NULL;
     c->u.http.pending_off = c->u.http.pending_len = 0;
@@ -239,8 +241,10 @@ static size_t http_feed(net_conn *c, const char *data, size_t len) {
         enum http_errno e = HTTP_PARSER_ERRNO(p);
         http_req *r = c->u.http.req;
         if (e == HPE_PAUSED && r && r->reject) {
-            if (r->reject == 413) http_fail(c, 413, "too_large", "request body too large");
-            else http_fail(c, 400, "bad_request", "malformed request target");
+            if (r->reject == 413)
+                http_fail(c, 413, "too_large", "request body too large");
+            else
+                http_fail(c, 400, "bad_request", "malformed request target");
             break;
         }
         if (e == HPE_PAUSED && r && r->complete) {
@@ -250,8 +254,8 @@ static size_t http_feed(net_conn *c, const char *data, size_t len) {
             break;
         }
         if (e != HPE_OK) {
-            if (e == HPE_CB_message_begin || e == HPE_CB_url || e == HPE_CB_header_field ||
-                e == HPE_CB_header_value || e == HPE_CB_headers_complete || e == HPE_CB_body) {
+            if (e == HPE_CB_message_begin || e == HPE_CB_url || e == HPE_CB_header_field || e == HPE_CB_header_value ||
+                e == HPE_CB_headers_complete || e == HPE_CB_body) {
                 log_conn(LOG_ERROR, c->id, "out of memory reading a request");
                 conn_drop(c);
             } else if (e == HPE_HEADER_OVERFLOW) {
@@ -330,21 +334,28 @@ void http_on_timer(net_conn *c) {
         log_conn(LOG_INFO, c->id, "request not received in time: 408");
         http_fail(c, 408, "request_timeout", "request not received in time");
         break;
-    case CONN_HTTP_HANDLER:
-        break;
-    default: /* idle keep-alive, or a client that does not read its response */
-        conn_drop(c);
-        break;
+    case CONN_HTTP_HANDLER: break;
+    default: /* idle keep-alive, or a client that does not read its response */ conn_drop(c); break;
     }
 }
 
 /* ---- accessors ---- */
 
-const char *http_method(const http_req *r) { return r->method; }
-const char *http_path(const http_req *r) { return r->path; }
-const char *http_query(const http_req *r) { return r->query; }
-const char *http_remote_addr(const http_req *r) { return r->addr; }
-uint64_t http_conn_id(const http_req *r) { return r->conn_id; }
+const char *http_method(const http_req *r) {
+    return r->method;
+}
+const char *http_path(const http_req *r) {
+    return r->path;
+}
+const char *http_query(const http_req *r) {
+    return r->query;
+}
+const char *http_remote_addr(const http_req *r) {
+    return r->addr;
+}
+uint64_t http_conn_id(const http_req *r) {
+    return r->conn_id;
+}
 
 const char *http_header(const http_req *r, const char *name) {
     const char *p = r->hdrs.data, *end = p + r->hdrs.len;
@@ -536,8 +547,10 @@ void http_send(http_req *r, int status, const char *ctype, const char *extra, co
     int send_body = !bodyless && !r->is_head && len > 0;
     if (!rc && send_body && copy) {
         owned = malloc(len);
-        if (owned) memcpy(owned, body, len);
-        else rc = HARK_ENOMEM;
+        if (owned)
+            memcpy(owned, body, len);
+        else
+            rc = HARK_ENOMEM;
     }
     if (rc) {
         log_conn(LOG_ERROR, c->id, "cannot build response: %s", hark_strerror(rc));
@@ -553,8 +566,10 @@ void http_send(http_req *r, int status, const char *ctype, const char *extra, co
     char *head = buf_take(&h, &hlen);
     int wrc = conn_write(c, head, hlen, send_body ? (copy ? owned : body) : NULL, send_body ? len : 0, owned != NULL);
     owned = NULL; /* conn_write owns it now, even on failure */
-    if (wrc != HARK_OK) conn_drop(c);
-    else if (!keep) conn_finish(c);
+    if (wrc != HARK_OK)
+        conn_drop(c);
+    else if (!keep)
+        conn_finish(c);
 out:
     free(owned);
     buf_free(&h);

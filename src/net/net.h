@@ -26,13 +26,13 @@ typedef struct http_req http_req;
 typedef struct ws_conn ws_conn;
 
 typedef struct net_limits {
-    size_t max_header_bytes;      /* default 16 KiB */
-    size_t max_body_bytes;        /* default 1 MiB */
-    uint32_t header_timeout_ms;   /* default 10000 */
-    uint32_t keepalive_timeout_ms;/* idle keep-alive connection closed after this; default 60000 */
-    size_t ws_max_message;        /* default 64 KiB */
-    uint32_t ws_ping_interval_ms; /* default 25000 */
-    size_t ws_max_queued_bytes;   /* bound on a connection's unsent output; default 1 MiB */
+    size_t max_header_bytes;       /* default 16 KiB */
+    size_t max_body_bytes;         /* default 1 MiB */
+    uint32_t header_timeout_ms;    /* default 10000 */
+    uint32_t keepalive_timeout_ms; /* idle keep-alive connection closed after this; default 60000 */
+    size_t ws_max_message;         /* default 64 KiB */
+    uint32_t ws_ping_interval_ms;  /* default 25000 */
+    size_t ws_max_queued_bytes;    /* bound on a connection's unsent output; default 1 MiB */
     /* Comma-separated list of allowed Origin values for WebSocket upgrades
      * ("https://hr.example.com,http://localhost:8080"); "*" allows any. When
      * empty, an Origin must match the request's own Host (same origin); a
@@ -97,13 +97,13 @@ size_t net_ws_count(const net_server *s);
 
 /* ---- requests ---- */
 
-const char *http_method(const http_req *r);       /* "GET" */
-const char *http_path(const http_req *r);         /* decoded of nothing: the raw path, no query */
-const char *http_query(const http_req *r);        /* raw query without '?', "" if none */
+const char *http_method(const http_req *r);                   /* "GET" */
+const char *http_path(const http_req *r);                     /* decoded of nothing: the raw path, no query */
+const char *http_query(const http_req *r);                    /* raw query without '?', "" if none */
 const char *http_header(const http_req *r, const char *name); /* case-insensitive; NULL if absent */
 const char *http_body(const http_req *r, size_t *len);        /* may be NULL when empty */
-const char *http_remote_addr(const http_req *r);  /* "127.0.0.1" */
-uint64_t http_conn_id(const http_req *r);         /* for log_conn */
+const char *http_remote_addr(const http_req *r);              /* "127.0.0.1" */
+uint64_t http_conn_id(const http_req *r);                     /* for log_conn */
 /* Copies the value of query parameter NAME (percent-decoded) into OUT; 0,
  * HARK_ENOTFOUND, or HARK_ETOOBIG when it does not fit. */
 int http_query_param(const http_req *r, const char *name, char *out, size_t cap);

@@ -69,14 +69,14 @@ struct net_conn {
     net_server *srv;
     net_conn *prev, *next; /* the server's list of connections */
     uint64_t id;
-    size_t out_bytes; /* bytes handed to uv_write and not yet completed */
-    uint8_t state;     /* enum conn_state */
-    uint8_t busy;      /* depth of net callbacks running for this connection */
-    uint8_t handles;   /* libuv handles still open (tcp, timer): freed at 0 */
+    size_t out_bytes;          /* bytes handed to uv_write and not yet completed */
+    uint8_t state;             /* enum conn_state */
+    uint8_t busy;              /* depth of net callbacks running for this connection */
+    uint8_t handles;           /* libuv handles still open (tcp, timer): freed at 0 */
     unsigned reading : 1;      /* uv_read_start is in effect */
     unsigned drop_pending : 1; /* conn_drop was asked while busy */
     unsigned is_ws : 1;
-    unsigned throttled : 1;    /* WS: reading stopped because the output queue is over half full */
+    unsigned throttled : 1; /* WS: reading stopped because the output queue is over half full */
     union {
         struct {
             http_parser parser;
@@ -105,23 +105,23 @@ struct net_route {
 
 struct net_server {
     uv_loop_t *loop;
-    net_limits lim;        /* lim.allowed_origins points at origins below */
-    char *origins;         /* owned copy of allowed_origins */
-    uv_tcp_t *listener;    /* owned; freed by its close callback */
-    uv_timer_t grace;      /* shutdown grace timer; initialised by net_shutdown */
+    net_limits lim;            /* lim.allowed_origins points at origins below */
+    char *origins;             /* owned copy of allowed_origins */
+    uv_tcp_t *listener;        /* owned; freed by its close callback */
+    uv_timer_t grace;          /* shutdown grace timer; initialised by net_shutdown */
     struct net_route **routes; /* owned; pointers stay valid while routes are added */
     size_t nroutes, route_cap;
-    net_conn *conns;       /* every connection not yet freed */
+    net_conn *conns; /* every connection not yet freed */
     size_t nconns, nws;
     uint64_t next_id;
-    char *slab;            /* NET_SLAB_SIZE bytes; see NET_SLAB_SIZE */
-    int draining;          /* net_shutdown was called */
-    int finishing;         /* the grace timer is being closed; DONE follows */
+    char *slab;    /* NET_SLAB_SIZE bytes; see NET_SLAB_SIZE */
+    int draining;  /* net_shutdown was called */
+    int finishing; /* the grace timer is being closed; DONE follows */
     void (*done)(void *arg);
     void *done_arg;
-    char date[40];         /* cached "Date:" value and the second it is for */
+    char date[40]; /* cached "Date:" value and the second it is for */
     int64_t date_sec;
-    uint64_t *etags;       /* lazily computed asset hashes, one per hark_assets entry */
+    uint64_t *etags; /* lazily computed asset hashes, one per hark_assets entry */
     size_t netags;
     struct ws_conn *kicked; /* WebSockets with output to flush in the check phase (ws.c) */
     uv_check_t *kick_check; /* owned; created on first use, closed by shutdown or free */
@@ -132,18 +132,18 @@ struct net_server {
 enum hdr_pos { HDR_NONE, HDR_NAME, HDR_VALUE };
 
 struct http_req {
-    net_conn *conn;   /* NULL once the connection is gone (the response is then dropped) */
+    net_conn *conn; /* NULL once the connection is gone (the response is then dropped) */
     net_server *srv;
     uint64_t conn_id;
     char addr[46];
     const char *method; /* static string from http-parser */
     buf url;            /* raw request target; split into path and query at headers end */
     const char *path, *query;
-    buf hdrs;           /* "name\0value\0" pairs */
-    int hdr_pos;        /* enum hdr_pos: where http-parser's header callbacks are */
+    buf hdrs;    /* "name\0value\0" pairs */
+    int hdr_pos; /* enum hdr_pos: where http-parser's header callbacks are */
     buf body;
-    buf resp_hdrs;      /* "Name: value\r\n" lines from http_add_header */
-    int reject;         /* status net answers instead of dispatching (413), or 0 */
+    buf resp_hdrs; /* "Name: value\r\n" lines from http_add_header */
+    int reject;    /* status net answers instead of dispatching (413), or 0 */
     unsigned complete : 1;
     unsigned dispatched : 1; /* handed to a handler, which now owns it */
     unsigned keep_alive : 1;
@@ -184,8 +184,7 @@ void http_conn_release(net_conn *c);
 /* Builds and sends a response for R on its connection. EXTRA: more header
  * lines ("Name: v\r\n"), may be NULL. BODY is copied when COPY, else borrowed
  * from static storage. Frees R; if the client has gone, only that. */
-void http_send(http_req *r, int status, const char *ctype, const char *extra, const void *body, size_t len,
-               int copy);
+void http_send(http_req *r, int status, const char *ctype, const char *extra, const void *body, size_t len, int copy);
 void http_req_free(http_req *r);
 /* Case-insensitive search for TOKEN in a comma-separated header value. */
 int http_has_token(const char *value, const char *token);

@@ -67,12 +67,14 @@ static int parse_addr(const char *ap, struct sockaddr_storage *ss) {
     if (p > 65535) return HARK_EINVAL;
     if (!v6 && host[0] == '\0') memcpy(host, "0.0.0.0", 8);
     if (!v6 && strcmp(host, "localhost") == 0) memcpy(host, "127.0.0.1", 10);
-    int rc = v6 ? uv_ip6_addr(host, (int)p, (struct sockaddr_in6 *)ss)
-                : uv_ip4_addr(host, (int)p, (struct sockaddr_in *)ss);
+    int rc =
+        v6 ? uv_ip6_addr(host, (int)p, (struct sockaddr_in6 *)ss) : uv_ip4_addr(host, (int)p, (struct sockaddr_in *)ss);
     return rc ? HARK_EINVAL : HARK_OK;
 }
 
-static void free_handle(uv_handle_t *h) { free(h); }
+static void free_handle(uv_handle_t *h) {
+    free(h);
+}
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
     net_conn *c = h->data;
@@ -81,7 +83,9 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
     b->len = NET_SLAB_SIZE;
 }
 
-static void conn_enter(net_conn *c) { c->busy++; }
+static void conn_enter(net_conn *c) {
+    c->busy++;
+}
 
 /* Ends a callback; a drop asked for while it ran happens now. */
 static void conn_leave(net_conn *c) {
@@ -94,8 +98,10 @@ static void on_handle_closed(uv_handle_t *h) {
     net_conn *c = h->data;
     if (--c->handles > 0) return;
     net_server *s = c->srv;
-    if (c->prev) c->prev->next = c->next;
-    else s->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
     free(c);
@@ -110,8 +116,10 @@ void conn_drop(net_conn *c) {
     }
     int was = c->state;
     c->state = CONN_CLOSED;
-    if (c->is_ws) ws_conn_release(c);
-    else http_conn_release(c);
+    if (c->is_ws)
+        ws_conn_release(c);
+    else
+        http_conn_release(c);
     log_conn(LOG_DEBUG, c->id, "connection closed%s", was == CONN_LINGER ? "" : " (dropped)");
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -151,9 +159,12 @@ static void on_timer(uv_timer_t *t) {
     net_conn *c = t->data;
     if (c->state == CONN_CLOSED) return;
     conn_enter(c);
-    if (c->drop_pending || c->state == CONN_LINGER) conn_drop(c);
-    else if (c->is_ws) ws_on_timer(c);
-    else http_on_timer(c);
+    if (c->drop_pending || c->state == CONN_LINGER)
+        conn_drop(c);
+    else if (c->is_ws)
+        ws_on_timer(c);
+    else
+        http_on_timer(c);
     conn_leave(c);
 }
 
@@ -165,8 +176,10 @@ void conn_drop_soon(net_conn *c) {
 
 void conn_timer(net_conn *c, uint64_t ms) {
     if (c->state == CONN_CLOSED || c->drop_pending) return;
-    if (ms == 0) uv_timer_stop(&c->timer);
-    else uv_timer_start(&c->timer, on_timer, ms, 0);
+    if (ms == 0)
+        uv_timer_stop(&c->timer);
+    else
+        uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
 /* One write: the head (owned) and an optional body, owned or borrowed. */
@@ -240,15 +253,19 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
     free(req);
     if (c->state == CONN_CLOSED) return;
     conn_enter(c);
-    if (status < 0) conn_drop(c);
-    else conn_timer(c, NET_LINGER_MS);
+    if (status < 0)
+        conn_drop(c);
+    else
+        conn_timer(c, NET_LINGER_MS);
     conn_leave(c);
 }
 
 void conn_finish(net_conn *c) {
     if (c->state == CONN_LINGER || c->state == CONN_CLOSED) return;
-    if (c->is_ws) ws_conn_release(c);
-    else http_conn_release(c);
+    if (c->is_ws)
+        ws_conn_release(c);
+    else
+        http_conn_release(c);
     c->state = CONN_LINGER;
     /* Until the shutdown completes (after every queued write), a client that
      * does not read is given the keep-alive timeout, then dropped. */
@@ -292,8 +309,10 @@ static void on_connection(uv_stream_t *server, int status) {
     struct sockaddr_storage ss;
     int len = sizeof ss;
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET6) uv_ip6_name((struct sockaddr_in6 *)&ss, c->addr, sizeof c->addr);
-        else uv_ip4_name((struct sockaddr_in *)&ss, c->addr, sizeof c->addr);
+        if (ss.ss_family == AF_INET6)
+            uv_ip6_name((struct sockaddr_in6 *)&ss, c->addr, sizeof c->addr);
+        else
+            uv_ip4_name((struct sockaddr_in *)&ss, c->addr, sizeof c->addr);
     }
     uv_tcp_nodelay(&c->tcp, 1);
     log_conn(LOG_DEBUG, c->id, "accepted from %s", c->addr);
@@ -362,8 +381,10 @@ void net_shutdown(net_server *s, uint32_t grace_ms, void (*done)(void *arg), voi
     s->grace.data = s;
     uv_timer_start(&s->grace, on_grace, grace_ms, 0);
     for (net_conn *c = s->conns; c; c = c->next) {
-        if (c->state == CONN_HTTP_IDLE) conn_drop(c);
-        else if (c->state == CONN_WS_OPEN) ws_on_shutdown(c);
+        if (c->state == CONN_HTTP_IDLE)
+            conn_drop(c);
+        else if (c->state == CONN_WS_OPEN)
+            ws_on_shutdown(c);
     }
     server_check_done(s);
 }
@@ -378,6 +399,10 @@ void net_server_free(net_server *s) {
     free(s);
 }
 
-size_t net_conn_count(const net_server *s) { return s->nconns; }
+size_t net_conn_count(const net_server *s) {
+    return s->nconns;
+}
 
-size_t net_ws_count(const net_server *s) { return s->nws; }
+size_t net_ws_count(const net_server *s) {
+    return s->nws;
+}

@@ -53,16 +53,16 @@ struct ws_conn {
     const uint8_t *in;           /* during wslay_event_recv: the bytes recv_cb hands out */
     size_t in_len;
     struct ws_scan scan;
-    char *close_reason;   /* ws_close's reason (owned) while its close frame waits */
-    uint16_t close_code;  /* code of the close net started itself; 0 if none */
+    char *close_reason;  /* ws_close's reason (owned) while its close frame waits */
+    uint16_t close_code; /* code of the close net started itself; 0 if none */
     uint8_t close_reason_len;
-    uint8_t missed_pongs; /* pings sent since the last pong */
-    unsigned opened : 1;  /* on_open was called, so on_close will be */
-    unsigned closing : 1; /* a close frame is queued in one direction or the other */
+    uint8_t missed_pongs;       /* pings sent since the last pong */
+    unsigned opened : 1;        /* on_open was called, so on_close will be */
+    unsigned closing : 1;       /* a close frame is queued in one direction or the other */
     unsigned close_pending : 1; /* ws_close's frame waits for queued messages to go first */
-    unsigned in_recv : 1; /* inside wslay_event_recv: flushing waits until it returns */
+    unsigned in_recv : 1;       /* inside wslay_event_recv: flushing waits until it returns */
     unsigned released : 1;
-    unsigned kicked : 1;  /* on the server's kicked list: output waits for the check phase */
+    unsigned kicked : 1;    /* on the server's kicked list: output waits for the check phase */
     ws_conn *kprev, *knext; /* the kicked list */
 };
 
@@ -277,8 +277,10 @@ static void ws_after_io(net_conn *c, int may_finish) {
 static void kicked_unlink(ws_conn *ws) {
     net_server *s = ws->c->srv;
     if (!ws->kicked) return;
-    if (ws->kprev) ws->kprev->knext = ws->knext;
-    else s->kicked = ws->knext;
+    if (ws->kprev)
+        ws->kprev->knext = ws->knext;
+    else
+        s->kicked = ws->knext;
     if (ws->knext) ws->knext->kprev = ws->kprev;
     ws->kprev = ws->knext = NULL;
     ws->kicked = 0;
@@ -340,12 +342,16 @@ void ws_on_read(net_conn *c, const char *data, size_t len) {
         conn_drop(c);
         return;
     }
-    if (r != 0) ws_fail(ws, 1002, "protocol error");
-    else if (verdict) ws_fail(ws, verdict, verdict == 1003 ? "binary messages are not accepted" : "protocol error");
+    if (r != 0)
+        ws_fail(ws, 1002, "protocol error");
+    else if (verdict)
+        ws_fail(ws, verdict, verdict == 1003 ? "binary messages are not accepted" : "protocol error");
     ws_after_io(c, 1);
 }
 
-void ws_on_written(net_conn *c) { ws_after_io(c, 1); }
+void ws_on_written(net_conn *c) {
+    ws_after_io(c, 1);
+}
 
 void ws_on_timer(net_conn *c) {
     ws_conn *ws = c->u.ws;
@@ -522,8 +528,10 @@ void ws_upgrade(net_conn *c, http_req *r, const struct net_route *route) {
     ws->opened = 1;
     conn_timer(c, s->lim.ws_ping_interval_ms);
     if (route->ws.on_open) route->ws.on_open(ws, route->ws.ud);
-    if (pending && plen > off) ws_on_read(c, pending + off, plen - off);
-    else ws_after_io(c, 1);
+    if (pending && plen > off)
+        ws_on_read(c, pending + off, plen - off);
+    else
+        ws_after_io(c, 1);
     free(pending);
     if ((c->state == CONN_WS_OPEN || c->state == CONN_WS_CLOSING) && !c->throttled) conn_read_start(c);
 }
@@ -582,7 +590,15 @@ void ws_close(ws_conn *ws, int code, const char *reason) {
     ws_kick(ws);
 }
 
-void ws_set_data(ws_conn *ws, void *data) { ws->data = data; }
-void *ws_get_data(const ws_conn *ws) { return ws->data; }
-uint64_t ws_id(const ws_conn *ws) { return ws->c->id; }
-const char *ws_remote_addr(const ws_conn *ws) { return ws->c->addr; }
+void ws_set_data(ws_conn *ws, void *data) {
+    ws->data = data;
+}
+void *ws_get_data(const ws_conn *ws) {
+    return ws->data;
+}
+uint64_t ws_id(const ws_conn *ws) {
+    return ws->c->id;
+}
+const char *ws_remote_addr(const ws_conn *ws) {
+    return ws->c->addr;
+}

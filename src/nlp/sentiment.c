@@ -34,7 +34,9 @@ typedef struct token {
     double valence;                 /* the token's own valence before any rule */
 } token;
 
-static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+static int is_space(unsigned char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 static int is_break(unsigned char c) {
     return c == ',' || c == '.' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n';
@@ -179,7 +181,9 @@ static int next_token(const unsigned char *s, size_t len, size_t *pos, token *t)
     return 0;
 }
 
-static int tok_is(const token *t, const char *w) { return t->len == strlen(w) && memcmp(t->low, w, t->len) == 0; }
+static int tok_is(const token *t, const char *w) {
+    return t->len == strlen(w) && memcmp(t->low, w, t->len) == 0;
+}
 
 static int tok_in(const token *t, const char *const *list) {
     for (; *list; list++)
@@ -187,7 +191,9 @@ static int tok_in(const token *t, const char *const *list) {
     return 0;
 }
 
-static int is_contrast(const token *t) { return tok_is(t, "but") || tok_is(t, "however"); }
+static int is_contrast(const token *t) {
+    return tok_is(t, "but") || tok_is(t, "however");
+}
 
 /* "like" is a sentiment only as a verb after a subject or an adverb ("I like my
  * team"), not in "feels like" or "like a robot". */

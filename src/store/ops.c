@@ -60,7 +60,9 @@ static const char *const invite_statuses[] = {"",       "planned", "sending",   
                                               "opened", "started", "completed", "expired", NULL};
 
 /* A key longer than its record field cannot name a stored row. */
-static int key_fits(const char *key, size_t cap) { return key && strnlen(key, cap) < cap; }
+static int key_fits(const char *key, size_t cap) {
+    return key && strnlen(key, cap) < cap;
+}
 
 int store_tenant_create(store_conn *c, store_tenant *t) {
     enum op_scope scope;

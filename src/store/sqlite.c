@@ -68,9 +68,13 @@ static void bind_result(struct sq_bind *b, int rc) {
     if (b->rc == SQLITE_OK) b->rc = rc;
 }
 
-void sq_bind_i64(struct sq_bind *b, int64_t v) { bind_result(b, sqlite3_bind_int64(b->st, ++b->idx, v)); }
+void sq_bind_i64(struct sq_bind *b, int64_t v) {
+    bind_result(b, sqlite3_bind_int64(b->st, ++b->idx, v));
+}
 
-void sq_bind_double(struct sq_bind *b, double v) { bind_result(b, sqlite3_bind_double(b->st, ++b->idx, v)); }
+void sq_bind_double(struct sq_bind *b, double v) {
+    bind_result(b, sqlite3_bind_double(b->st, ++b->idx, v));
+}
 
 void sq_bind_text(struct sq_bind *b, const char *s) {
     if (!s)
@@ -79,7 +83,9 @@ void sq_bind_text(struct sq_bind *b, const char *s) {
         bind_result(b, sqlite3_bind_text(b->st, ++b->idx, s, -1, SQLITE_STATIC));
 }
 
-void sq_bind_null(struct sq_bind *b) { bind_result(b, sqlite3_bind_null(b->st, ++b->idx)); }
+void sq_bind_null(struct sq_bind *b) {
+    bind_result(b, sqlite3_bind_null(b->st, ++b->idx));
+}
 
 int sq_step(struct sq_conn *c, sqlite3_stmt *st, const struct sq_bind *b, const char *op) {
     if (b && b->rc != SQLITE_OK) return sq_error(c, b->rc, op);
@@ -163,8 +169,7 @@ static void sq_close(store_conn *base) {
     struct sq_conn *c = sq(base);
     if (!c) return;
     for (int i = 0; i < SQ_COUNT; i++) sqlite3_finalize(c->stmts[i]);
-    if (c->db && sqlite3_close(c->db) != SQLITE_OK)
-        log_error("store: closing the database: %s", sqlite3_errmsg(c->db));
+    if (c->db && sqlite3_close(c->db) != SQLITE_OK) log_error("store: closing the database: %s", sqlite3_errmsg(c->db));
     free(c);
 }
 
@@ -236,7 +241,9 @@ static int sq_commit(store_conn *c) {
     return rc;
 }
 
-static int sq_rollback(store_conn *c) { return run_simple(sq(c), SQ_ROLLBACK); }
+static int sq_rollback(store_conn *c) {
+    return run_simple(sq(c), SQ_ROLLBACK);
+}
 
 static int sq_savepoint(store_conn *c, enum store_savepoint sp) {
     return run_simple(sq(c), sp == STORE_SP_JOB ? SQ_SP_JOB : SQ_SP_OP);
@@ -253,7 +260,9 @@ static int sq_rollback_to(store_conn *c, enum store_savepoint sp) {
     return rc;
 }
 
-static int sq_tx_active(store_conn *c) { return !sqlite3_get_autocommit(sq(c)->db); }
+static int sq_tx_active(store_conn *c) {
+    return !sqlite3_get_autocommit(sq(c)->db);
+}
 
 static int sq_exec_script(store_conn *base, const char *sql) {
     struct sq_conn *c = sq(base);

@@ -9,7 +9,6 @@
 #include "core/err.h"
 #include "store/sqlite_int.h"
 
-
 int sq_conversation_create(store_conn *base, store_conversation *conv) {
     struct sq_conn *c = sq(base);
     struct sq_bind b;

@@ -12,10 +12,10 @@
 #include "store/store_int.h"
 
 #define EMPLOYEE_COLS                                                                                                  \
-    "id, tenant_id, external_id, email, first_name, last_name, department, location, manager_email, hire_date, "      \
+    "id, tenant_id, external_id, email, first_name, last_name, department, location, manager_email, hire_date, "       \
     "exit_date, timezone, status"
 #define INVITE_COLS "id, tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, expires_at"
-#define FLOW_COLS "id, tenant_id, name, version, json"
+#define FLOW_COLS   "id, tenant_id, name, version, json"
 
 /* X(name, sql) */
 #define SQLITE_STMTS(X)                                                                                                \
@@ -38,9 +38,8 @@
     X(TENANT_BY_SLUG, "SELECT id, slug, name, timezone FROM tenants WHERE slug = ?")                                   \
     X(TENANT_EXISTS, "SELECT count(*) FROM tenants WHERE id = ?")                                                      \
     X(USER_INSERT, "INSERT INTO users (tenant_id, email, pwhash, role, created_at) VALUES (?, ?, ?, ?, ?)")            \
-    /* "external_id <> ''" lets SQLite use the partial index employees_tenant_external. */                        \
-    X(EMP_ID_BY_EXTERNAL,                                                                                              \
-      "SELECT id FROM employees WHERE tenant_id = ? AND external_id = ? AND external_id <> ''")                        \
+    /* "external_id <> ''" lets SQLite use the partial index employees_tenant_external. */                             \
+    X(EMP_ID_BY_EXTERNAL, "SELECT id FROM employees WHERE tenant_id = ? AND external_id = ? AND external_id <> ''")    \
     X(EMP_ID_BY_EMAIL, "SELECT id, external_id FROM employees WHERE tenant_id = ? AND email = ?")                      \
     X(EMP_INSERT,                                                                                                      \
       "INSERT INTO employees (tenant_id, external_id, email, first_name, last_name, department, location, "            \
@@ -57,24 +56,21 @@
     X(FLOW_INSERT, "INSERT INTO flows (tenant_id, name, version, json, created_at) VALUES (?, ?, ?, ?, ?)")            \
     X(FLOW_ID, "SELECT id FROM flows WHERE tenant_id = ? AND name = ? AND version = ?")                                \
     X(FLOW_GET, "SELECT " FLOW_COLS " FROM flows WHERE id = ? AND tenant_id IN (?, 0)")                                \
-    X(FLOW_LATEST,                                                                                                     \
-      "SELECT " FLOW_COLS " FROM flows WHERE tenant_id IN (?, 0) AND name = ? "                                        \
-      "ORDER BY tenant_id = 0, version DESC LIMIT 1")                                                                  \
+    X(FLOW_LATEST, "SELECT " FLOW_COLS " FROM flows WHERE tenant_id IN (?, 0) AND name = ? "                           \
+                   "ORDER BY tenant_id = 0, version DESC LIMIT 1")                                                     \
     X(FLOW_VISIBLE, "SELECT count(*) FROM flows WHERE id = ? AND tenant_id IN (?, 0)")                                 \
-    X(TP_UPSERT,                                                                                                       \
-      "INSERT INTO touchpoints (tenant_id, name, kind, flow_name, rule, active, created_at, updated_at) "              \
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "                                                                               \
-      "ON CONFLICT (tenant_id, name) DO UPDATE SET kind = excluded.kind, flow_name = excluded.flow_name, "             \
-      "rule = excluded.rule, active = excluded.active, updated_at = excluded.updated_at RETURNING id")                 \
+    X(TP_UPSERT, "INSERT INTO touchpoints (tenant_id, name, kind, flow_name, rule, active, created_at, updated_at) "   \
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "                                                                    \
+                 "ON CONFLICT (tenant_id, name) DO UPDATE SET kind = excluded.kind, flow_name = excluded.flow_name, "  \
+                 "rule = excluded.rule, active = excluded.active, updated_at = excluded.updated_at RETURNING id")      \
     X(TP_BY_NAME,                                                                                                      \
       "SELECT id, tenant_id, name, kind, flow_name, rule, active FROM touchpoints WHERE tenant_id = ? AND name = ?")   \
     X(INV_INSERT,                                                                                                      \
       "INSERT INTO invites (tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, "          \
       "expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")                                                    \
     X(INV_GET, "SELECT " INVITE_COLS " FROM invites WHERE tenant_id = ? AND id = ?")                                   \
-    X(INV_BY_KEY,                                                                                                      \
-      "SELECT " INVITE_COLS " FROM invites "                                                                           \
-      "WHERE tenant_id = ? AND employee_id = ? AND touchpoint_id = ? AND occurrence = ?")                              \
+    X(INV_BY_KEY, "SELECT " INVITE_COLS " FROM invites "                                                               \
+                  "WHERE tenant_id = ? AND employee_id = ? AND touchpoint_id = ? AND occurrence = ?")                  \
     X(INV_SET_STATUS, "UPDATE invites SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?")                  \
     X(CONV_INSERT,                                                                                                     \
       "INSERT INTO conversations (tenant_id, invite_id, flow_id, node, vars_json, last_seq, awaiting_seq, done, "      \
@@ -85,7 +81,7 @@
     X(CONV_STATE, "SELECT last_seq, invite_id FROM conversations WHERE tenant_id = ? AND id = ?")                      \
     X(CONV_UPDATE,                                                                                                     \
       "UPDATE conversations SET node = ?, vars_json = ?, last_seq = ?, awaiting_seq = ?, done = ?, updated_at = ? "    \
-      "WHERE tenant_id = ? AND id = ? AND last_seq = ? RETURNING invite_id")                                         \
+      "WHERE tenant_id = ? AND id = ? AND last_seq = ? RETURNING invite_id")                                           \
     X(MSG_BY_CLIENT, "SELECT seq FROM messages WHERE tenant_id = ? AND conversation_id = ? AND client_id = ?")         \
     X(MSG_INSERT,                                                                                                      \
       "INSERT INTO messages (tenant_id, conversation_id, seq, from_employee, client_id, text, input_json, scored, "    \
@@ -93,9 +89,8 @@
     X(MSG_LIST,                                                                                                        \
       "SELECT seq, from_employee, client_id, text, input_json, scored, compound, pos, neu, neg, flags_json, "          \
       "created_at FROM messages WHERE tenant_id = ? AND conversation_id = ? ORDER BY seq")                             \
-    X(ANS_INSERT,                                                                                                      \
-      "INSERT INTO answers (tenant_id, conversation_id, seq, question_key, kind, number, created_at) "                 \
-      "VALUES (?, ?, ?, ?, ?, ?, ?)")
+    X(ANS_INSERT, "INSERT INTO answers (tenant_id, conversation_id, seq, question_key, kind, number, created_at) "     \
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 #define SQLITE_STMT_ENUM(name, sql) SQ_##name,
 enum sq_stmt { SQLITE_STMTS(SQLITE_STMT_ENUM) SQ_COUNT };
@@ -107,7 +102,9 @@ struct sq_conn {
     sqlite3_stmt *stmts[SQ_COUNT]; /* prepared on first use, kept until close */
 };
 
-static inline struct sq_conn *sq(store_conn *c) { return (struct sq_conn *)c; }
+static inline struct sq_conn *sq(store_conn *c) {
+    return (struct sq_conn *)c;
+}
 
 /* Returns the cached statement ID, reset and ready to bind, or NULL after
  * logging why it could not be prepared (*RC gets the Hark code). The

@@ -10,11 +10,9 @@
 #include "core/err.h"
 #include "store/sqlite_int.h"
 
-
 /* Runs a one-integer query with a tenant id and an optional second integer
  * parameter; HARK_ENOTFOUND when there is no row. */
-static int query_i64(struct sq_conn *c, enum sq_stmt id, int64_t p1, const int64_t *p2, int64_t *out,
-                     const char *op) {
+static int query_i64(struct sq_conn *c, enum sq_stmt id, int64_t p1, const int64_t *p2, int64_t *out, const char *op) {
     int rc;
     struct sq_bind b;
     sqlite3_stmt *st = sq_stmt(c, id, &rc);
@@ -101,8 +99,8 @@ int sq_user_create(store_conn *base, int64_t tenant_id, const char *email, const
  * whose email is EMAIL; in the second case STORED_EXT receives that row's
  * external id.
  * HARK_ENOTFOUND when none. */
-static int employee_find(struct sq_conn *c, int64_t tenant_id, const char *external_id, const char *email,
-                         int64_t *id, char *stored_ext, size_t extcap) {
+static int employee_find(struct sq_conn *c, int64_t tenant_id, const char *external_id, const char *email, int64_t *id,
+                         char *stored_ext, size_t extcap) {
     int rc;
     struct sq_bind b;
     sqlite3_stmt *st = sq_stmt(c, external_id ? SQ_EMP_ID_BY_EXTERNAL : SQ_EMP_ID_BY_EMAIL, &rc);

@@ -126,7 +126,9 @@ fail:
     return rc;
 }
 
-store_conn *store_main_conn(store *s) { return s->started ? NULL : s->main; }
+store_conn *store_main_conn(store *s) {
+    return s->started ? NULL : s->main;
+}
 
 void store_close(store *s) {
     if (!s) return;

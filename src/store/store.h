@@ -111,12 +111,12 @@ typedef void (*store_done_fn)(void *arg, int status);
 int store_submit(store *s, enum store_job_kind kind, store_work_fn work, store_done_fn done, void *arg);
 
 typedef struct store_stats {
-    uint64_t commits;        /* write transactions committed */
-    uint64_t jobs_written;   /* write jobs run */
-    uint64_t last_batch;     /* jobs in the latest transaction */
+    uint64_t commits;      /* write transactions committed */
+    uint64_t jobs_written; /* write jobs run */
+    uint64_t last_batch;   /* jobs in the latest transaction */
     uint64_t max_batch;
-    double last_commit_ms;   /* duration of the latest COMMIT */
-    size_t write_queue;      /* jobs waiting now */
+    double last_commit_ms; /* duration of the latest COMMIT */
+    size_t write_queue;    /* jobs waiting now */
     size_t read_queue;
 } store_stats;
 void store_get_stats(store *s, store_stats *out); /* thread-safe */
@@ -160,30 +160,30 @@ typedef struct store_touchpoint {
 
 typedef struct store_invite {
     int64_t id, tenant_id, employee_id, touchpoint_id, flow_id;
-    char occurrence[32]; /* e.g. "2026-11" or "day-30": unique per employee x touchpoint */
-    char status[16];     /* planned, sending, sent, failed, opened, started, completed, expired */
+    char occurrence[32];            /* e.g. "2026-11" or "day-30": unique per employee x touchpoint */
+    char status[16];                /* planned, sending, sent, failed, opened, started, completed, expired */
     int64_t created_at, expires_at; /* Unix ms */
 } store_invite;
 
 typedef struct store_conversation {
     int64_t id, tenant_id, invite_id, flow_id;
-    char node[64];      /* the flow node waiting for an answer */
-    char *vars_json;    /* owned: flow variables (answers by key) */
-    int64_t last_seq;   /* seq of the latest message; 0 when none */
+    char node[64];        /* the flow node waiting for an answer */
+    char *vars_json;      /* owned: flow variables (answers by key) */
+    int64_t last_seq;     /* seq of the latest message; 0 when none */
     int64_t awaiting_seq; /* seq of the open question; 0 when none */
     int done;
     int64_t started_at, updated_at;
 } store_conversation;
 
 typedef struct store_message {
-    int64_t seq;           /* dense per conversation, from 1 */
-    int from_employee;     /* 0 bot, 1 employee */
-    char client_id[65];    /* employee messages: the client's id; "" for bot */
-    char *text;            /* owned */
-    char *input_json;      /* owned; bot questions only, else NULL */
-    int scored;            /* employee messages: sentiment below is set */
+    int64_t seq;        /* dense per conversation, from 1 */
+    int from_employee;  /* 0 bot, 1 employee */
+    char client_id[65]; /* employee messages: the client's id; "" for bot */
+    char *text;         /* owned */
+    char *input_json;   /* owned; bot questions only, else NULL */
+    int scored;         /* employee messages: sentiment below is set */
     double compound, pos, neu, neg;
-    char *flags_json;      /* owned; NULL when no red flags */
+    char *flags_json; /* owned; NULL when no red flags */
     int64_t created_at;
 } store_message;
 
@@ -228,8 +228,7 @@ int store_employee_by_email(store_conn *c, int64_t tenant_id, const char *email,
 int store_employee_count(store_conn *c, int64_t tenant_id, int64_t *count);
 /* Up to MAX employees of the tenant with id > AFTER_ID, in id order, into OUT;
  * *N receives how many. */
-int store_employee_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_employee *out, size_t max,
-                        size_t *n);
+int store_employee_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_employee *out, size_t max, size_t *n);
 
 /* Stores version VERSION of flow NAME (tenant_id 0 = shared by every tenant).
  * HARK_EEXISTS if that version exists (*id still receives its id). */

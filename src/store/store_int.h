@@ -131,9 +131,9 @@ struct store_job_queue {
 struct store {
     store_opts opts; /* defaults filled in; url strings not kept (see target) */
     const struct store_backend *be;
-    char *target;      /* owned: the write database, URL scheme stripped */
-    char *read_target; /* owned: where readers connect */
-    store_conn *main;  /* synchronous use; the writer's connection after store_start */
+    char *target;       /* owned: the write database, URL scheme stripped */
+    char *read_target;  /* owned: where readers connect */
+    store_conn *main;   /* synchronous use; the writer's connection after store_start */
     int schema_current; /* cached so store_schema_version needs no query after store_start */
 
     /* The asynchronous part (jobs.c). State: idle -> started -> stopping ->

@@ -59,7 +59,9 @@ struct later {
 
 static atomic_int later_responded;
 
-static void later_closed(uv_handle_t *h) { free(h->data); }
+static void later_closed(uv_handle_t *h) {
+    free(h->data);
+}
 
 static void later_fire(uv_timer_t *t) {
     struct later *l = t->data;
@@ -214,8 +216,8 @@ static void test_keepalive(void **state) {
 
     /* Expect: 100-continue gets the interim answer before the body is sent. */
     fd = tc_connect(ts->port);
-    assert_int_equal(tc_sends(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"),
-                     0);
+    assert_int_equal(
+        tc_sends(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"), 0);
     assert_int_equal(tc_read_resp(fd, &r), 0);
     assert_int_equal(r.status, 100);
     tc_resp_free(&r);
@@ -341,7 +343,7 @@ static void test_body_too_large(void **state) {
     memcpy(chunk + hn + 0x10000, "\r\n", 2);
     size_t clen = (size_t)hn + 0x10000 + 2;
     int sent = 0;
-    for (int i = 0; i < 20; i++) { /* 20 x 64 KiB = 1.25 MiB */
+    for (int i = 0; i < 20; i++) {                /* 20 x 64 KiB = 1.25 MiB */
         if (tc_send(fd, chunk, clen) != 0) break; /* the server may stop reading once it answered */
         sent++;
     }
@@ -550,7 +552,9 @@ static void test_shutdown(void **state) {
     free(ts);
 }
 
-static void listen_done(void *arg) { *(int *)arg = 1; }
+static void listen_done(void *arg) {
+    *(int *)arg = 1;
+}
 
 static void test_listen_errors(void **state) {
     (void)state;
@@ -581,13 +585,13 @@ static void test_listen_errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple_get),      cmocka_unit_test(test_handler_headers),
-        cmocka_unit_test(test_keepalive),       cmocka_unit_test(test_pipelined),
-        cmocka_unit_test(test_routing),         cmocka_unit_test(test_header_too_large),
-        cmocka_unit_test(test_body_too_large),  cmocka_unit_test(test_header_timeout),
-        cmocka_unit_test(test_malformed),       cmocka_unit_test(test_async_handler),
-        cmocka_unit_test(test_client_gone),     cmocka_unit_test(test_query_param),
-        cmocka_unit_test(test_static),          cmocka_unit_test(test_shutdown),
+        cmocka_unit_test(test_simple_get),     cmocka_unit_test(test_handler_headers),
+        cmocka_unit_test(test_keepalive),      cmocka_unit_test(test_pipelined),
+        cmocka_unit_test(test_routing),        cmocka_unit_test(test_header_too_large),
+        cmocka_unit_test(test_body_too_large), cmocka_unit_test(test_header_timeout),
+        cmocka_unit_test(test_malformed),      cmocka_unit_test(test_async_handler),
+        cmocka_unit_test(test_client_gone),    cmocka_unit_test(test_query_param),
+        cmocka_unit_test(test_static),         cmocka_unit_test(test_shutdown),
         cmocka_unit_test(test_listen_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

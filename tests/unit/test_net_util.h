@@ -180,7 +180,9 @@ static int tc_send(int fd, const void *p, size_t n) {
     return 0;
 }
 
-static int tc_sends(int fd, const char *s) { return tc_send(fd, s, strlen(s)); }
+static int tc_sends(int fd, const char *s) {
+    return tc_send(fd, s, strlen(s));
+}
 
 /* Reads exactly N bytes; 0, or -1 on EOF / timeout / error. */
 static int tc_read_n(int fd, void *p, size_t n) {
@@ -260,7 +262,9 @@ static int tc_read_resp_ex(int fd, tc_resp *r, int head_request) {
     return 0;
 }
 
-static int tc_read_resp(int fd, tc_resp *r) { return tc_read_resp_ex(fd, r, 0); }
+static int tc_read_resp(int fd, tc_resp *r) {
+    return tc_read_resp_ex(fd, r, 0);
+}
 
 static void tc_resp_free(tc_resp *r) {
     free(r->body);

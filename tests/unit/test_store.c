@@ -69,8 +69,12 @@ static int setup_common(void **state, int do_migrate) {
     return 0;
 }
 
-static int setup(void **state) { return setup_common(state, 1); }
-static int setup_empty(void **state) { return setup_common(state, 0); }
+static int setup(void **state) {
+    return setup_common(state, 1);
+}
+static int setup_empty(void **state) {
+    return setup_common(state, 0);
+}
 
 static int teardown(void **state) {
     struct fx *f = *state;
@@ -90,11 +94,11 @@ static int teardown(void **state) {
 /* ---- a small world: two tenants, flows, employees, touchpoints ---- */
 
 struct world {
-    int64_t ta, tb;           /* tenants A and B */
-    int64_t flow_shared;      /* "pulse" v1, shared */
-    int64_t flow_a, flow_b;   /* "pulse" v2 of A, "exit" v1 of B */
-    int64_t ea, eb;           /* an employee in each tenant */
-    int64_t tpa, tpb;         /* a touchpoint in each tenant */
+    int64_t ta, tb;         /* tenants A and B */
+    int64_t flow_shared;    /* "pulse" v1, shared */
+    int64_t flow_a, flow_b; /* "pulse" v2 of A, "exit" v1 of B */
+    int64_t ea, eb;         /* an employee in each tenant */
+    int64_t tpa, tpb;       /* a touchpoint in each tenant */
 };
 
 static void make_employee(store_employee *e, int64_t tenant, const char *ext, const char *email) {
@@ -321,8 +325,7 @@ static void test_tenants_users(void **state) {
     assert_true(uid > 0);
     assert_int_equal(store_user_create(c, first, "hr@acme.test", "$argon2id$y", "admin", &uid2), HARK_EEXISTS);
     assert_int_equal(store_user_create(c, first, "v@acme.test", "$argon2id$y", "king", &uid2), HARK_EINVAL);
-    assert_int_equal(store_user_create(c, first + 100, "v@acme.test", "$argon2id$y", "viewer", &uid2),
-                     HARK_ENOTFOUND);
+    assert_int_equal(store_user_create(c, first + 100, "v@acme.test", "$argon2id$y", "viewer", &uid2), HARK_ENOTFOUND);
 }
 
 static void test_employees(void **state) {
@@ -747,7 +750,9 @@ struct rjob {
     int64_t count;
 };
 
-static void email_of(int i, char *out, size_t cap) { snprintf(out, cap, "e%06d@acme.test", i); }
+static void email_of(int i, char *out, size_t cap) {
+    snprintf(out, cap, "e%06d@acme.test", i);
+}
 
 static int w_work(store_conn *c, void *arg) {
     struct wjob *j = arg;
@@ -1032,7 +1037,9 @@ static int gate_work(store_conn *c, void *arg) {
     return 0;
 }
 
-static int noop_work(store_conn *c, void *arg) { return 0; }
+static int noop_work(store_conn *c, void *arg) {
+    return 0;
+}
 
 static void count_done(void *arg, int status) {
     struct actx *x = arg;

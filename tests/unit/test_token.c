@@ -31,7 +31,8 @@ static void round_trip(void **state) {
     token_claims in = {42, 123456789, 2000000000000LL}, out;
     assert_int_equal(token_make(key, &in, tok, sizeof tok), 0);
     assert_true(strlen(tok) < TOKEN_MAX);
-    for (const char *p = tok; *p; p++) assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *p));
+    for (const char *p = tok; *p; p++)
+        assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *p));
     assert_int_equal(token_parse(key, tok, strlen(tok), 1000, &out), 0);
     assert_int_equal(out.tenant_id, 42);
     assert_int_equal(out.invite_id, 123456789);
@@ -68,8 +69,9 @@ static void tampered(void **state) {
 static void malformed(void **state) {
     (void)state;
     token_claims out;
-    const char *bad[] = {"", "abc", "!!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+    const char *bad[] = {
+        "", "abc", "!!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(token_parse(key, bad[i], strlen(bad[i]), 0, &out), HARK_EBADTOKEN);
     char tok[TOKEN_MAX];
@@ -100,7 +102,7 @@ static void key_file(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(round_trip), cmocka_unit_test(expired), cmocka_unit_test(tampered),
+        cmocka_unit_test(round_trip), cmocka_unit_test(expired),  cmocka_unit_test(tampered),
         cmocka_unit_test(malformed),  cmocka_unit_test(key_file),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

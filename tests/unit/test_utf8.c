@@ -9,7 +9,9 @@
 
 #include "core/utf8.h"
 
-static int valid(const char *s) { return utf8_valid((const unsigned char *)s, strlen(s)); }
+static int valid(const char *s) {
+    return utf8_valid((const unsigned char *)s, strlen(s));
+}
 
 static void test_valid_text(void **state) {
     (void)state;

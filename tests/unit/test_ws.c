@@ -20,9 +20,9 @@ static atomic_int opens, texts, closes, last_close_code, flood_rc;
  * must not run) count their failures here; stop() asserts it stayed 0. */
 static atomic_int callback_failures;
 
-#define CHECK_IN_LOOP(cond) \
-    do { \
-        if (!(cond)) atomic_fetch_add(&callback_failures, 1); \
+#define CHECK_IN_LOOP(cond)                                                                                            \
+    do {                                                                                                               \
+        if (!(cond)) atomic_fetch_add(&callback_failures, 1);                                                          \
     } while (0)
 static atomic_size_t flood_bytes;
 
@@ -137,7 +137,9 @@ static int send_frame(int fd, int fin, int opcode, const void *payload, size_t l
     return rc;
 }
 
-static int send_text(int fd, const char *s) { return send_frame(fd, 1, 1, s, strlen(s)); }
+static int send_text(int fd, const char *s) {
+    return send_frame(fd, 1, 1, s, strlen(s));
+}
 
 static int send_close(int fd, int code, const char *reason) {
     unsigned char p[128] = {0};
@@ -182,7 +184,9 @@ static int read_frame(int fd, ws_msg *m) {
     return 0;
 }
 
-static int close_code(const ws_msg *m) { return m->len >= 2 ? (m->data[0] << 8 | m->data[1]) : 1005; }
+static int close_code(const ws_msg *m) {
+    return m->len >= 2 ? (m->data[0] << 8 | m->data[1]) : 1005;
+}
 
 /* Reads frames until a close; returns its code (-1 if the stream ended first). */
 static int read_until_close(int fd) {
@@ -732,7 +736,7 @@ static void test_backpressure(void **state) {
         sleep_ms(5);
     }
     assert_true(stalled_since != 0 && now_ms() < end); /* sending stalled */
-    assert_int_equal(ts_counts(ts).ws, 1);              /* and the connection lives */
+    assert_int_equal(ts_counts(ts).ws, 1);             /* and the connection lives */
     assert_int_equal(atomic_load(&closes), 0);
     /* Reading resumes the flow: every request is answered. */
     size_t answered = 0;
@@ -809,14 +813,22 @@ static void test_shutdown_going_away(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha1_and_accept_key), cmocka_unit_test(test_bad_handshakes),
-        cmocka_unit_test(test_echo),                cmocka_unit_test(test_remote_addr),
-        cmocka_unit_test(test_fragmented),          cmocka_unit_test(test_too_big),
-        cmocka_unit_test(test_invalid_utf8),        cmocka_unit_test(test_binary_refused),
-        cmocka_unit_test(test_protocol_errors),     cmocka_unit_test(test_close_handshake),
-        cmocka_unit_test(test_ping_pong),           cmocka_unit_test(test_server_close),
-        cmocka_unit_test(test_origin),              cmocka_unit_test(test_queue_bound),
-        cmocka_unit_test(test_backpressure),        cmocka_unit_test(test_ping_timeout),
+        cmocka_unit_test(test_sha1_and_accept_key),
+        cmocka_unit_test(test_bad_handshakes),
+        cmocka_unit_test(test_echo),
+        cmocka_unit_test(test_remote_addr),
+        cmocka_unit_test(test_fragmented),
+        cmocka_unit_test(test_too_big),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_binary_refused),
+        cmocka_unit_test(test_protocol_errors),
+        cmocka_unit_test(test_close_handshake),
+        cmocka_unit_test(test_ping_pong),
+        cmocka_unit_test(test_server_close),
+        cmocka_unit_test(test_origin),
+        cmocka_unit_test(test_queue_bound),
+        cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_ping_timeout),
         cmocka_unit_test(test_shutdown_going_away),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
