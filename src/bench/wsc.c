@@ -15,7 +15,6 @@
 #include "core/sha1.h"
 #include "core/err.h"
 
-#define WS_GUID    "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define READ_CHUNK 65536
 
 typedef struct write_req {
@@ -349,14 +348,11 @@ void wsc_init(wsc *w, uv_loop_t *loop, const wsc_cb *cb, void *ud) {
 
 int wsc_connect(wsc *w, const wsc_target *t) {
     if (w->state != WSC_IDLE) return HARK_EINVAL;
-    unsigned char nonce[16], digest[20];
+    unsigned char nonce[16];
     char key[32];
     randombytes_buf(nonce, sizeof nonce);
     sodium_bin2base64(key, sizeof key, nonce, sizeof nonce, sodium_base64_VARIANT_ORIGINAL);
-    char material[64];
-    int ml = snprintf(material, sizeof material, "%s%s", key, WS_GUID);
-    sha1(material, (size_t)ml, digest);
-    sodium_bin2base64(w->accept, sizeof w->accept, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
+    sha1_ws_accept(key, w->accept);
 
     buf_reset(&w->out);
     int rc = buf_printf(&w->out,

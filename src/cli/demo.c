@@ -249,7 +249,6 @@ static int create_company(const hark_config *cfg, store_conn *c, int employees, 
         snprintf(e.department, sizeof e.department, "%s", i == 0 ? "Engineering" : pick_department());
         snprintf(e.location, sizeof e.location, "%s", locations[loc].name);
         snprintf(e.timezone, sizeof e.timezone, "%s", locations[loc].tz);
-        if (i > 0) snprintf(e.manager_email, sizeof e.manager_email, "%s", "");
         /* Hire dates over five years, with a steady stream of recent hires. */
         int days = i % 10 == 0 ? 3 + (int)rnd(60) : 30 + (int)rnd(5 * 365);
         date_days_ago(now, days, e.hire_date);

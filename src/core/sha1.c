@@ -1,6 +1,8 @@
 /* SHA-1 as RFC 3174 describes it: 512-bit blocks, eighty rounds over a
  * sixteen-word schedule expanded in place, big-endian length padding. Written
- * for clarity rather than speed; the handshake hashes 60 bytes. */
+ * for clarity rather than speed; the handshake hashes 60 bytes. Also the
+ * WebSocket accept key built on it. */
+#include <sodium.h>
 #include <string.h>
 
 #include "core/sha1.h"
@@ -94,4 +96,15 @@ void sha1(const void *data, size_t len, unsigned char out[20]) {
     sha1_init(&c);
     sha1_update(&c, data, len);
     sha1_final(&c, out);
+}
+
+void sha1_ws_accept(const char *key, char out[29]) {
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    char in[96];
+    unsigned char d[20];
+    size_t kl = strnlen(key, 60);
+    memcpy(in, key, kl);
+    memcpy(in + kl, guid, sizeof guid - 1);
+    sha1(in, kl + sizeof guid - 1, d);
+    sodium_bin2base64(out, 29, d, sizeof d, sodium_base64_VARIANT_ORIGINAL);
 }

@@ -21,4 +21,10 @@ void sha1_final(sha1_ctx *c, unsigned char out[20]);
 /* One-shot digest of LEN bytes at DATA. */
 void sha1(const void *data, size_t len, unsigned char out[20]);
 
+/* Sec-WebSocket-Accept for KEY (RFC 6455 4.2.2: base64 of the SHA-1 of KEY
+ * and the protocol's GUID) into OUT, NUL-terminated. Used by the server to
+ * answer and by the bench client to check the answer. KEY longer than 60
+ * bytes is cut (valid keys are 24). */
+void sha1_ws_accept(const char *key, char out[29]);
+
 #endif

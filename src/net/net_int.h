@@ -214,6 +214,5 @@ void ws_on_shutdown(net_conn *c);
 /* The connection is going away: reports on_close (CODE: 1006 for a drop) and frees the ws state. */
 void ws_conn_release(net_conn *c);
 /* Computes Sec-WebSocket-Accept for KEY into OUT (29 bytes with the NUL). */
-void ws_accept_key(const char *key, char out[29]);
 
 #endif

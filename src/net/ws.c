@@ -24,7 +24,6 @@
 #include "net/net_int.h"
 #include "core/sha1.h"
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 /* Output handed to libuv per connection before the rest waits in wslay's queue. */
 #define WS_WRITE_WINDOW (64 * 1024)
 /* Largest single write built from wslay's output. */
@@ -406,16 +405,6 @@ void ws_conn_release(net_conn *c) {
 
 /* ---- handshake ---- */
 
-void ws_accept_key(const char *key, char out[29]) {
-    char in[96];
-    size_t kl = strnlen(key, 60);
-    memcpy(in, key, kl);
-    memcpy(in + kl, WS_GUID, sizeof WS_GUID - 1);
-    unsigned char d[20];
-    sha1(in, kl + sizeof WS_GUID - 1, d);
-    sodium_bin2base64(out, 29, d, sizeof d, sodium_base64_VARIANT_ORIGINAL);
-}
-
 /* Sec-WebSocket-Key must be the base64 form of 16 bytes. */
 static int valid_key(const char *key) {
     unsigned char bin[16];
@@ -492,7 +481,7 @@ void ws_upgrade(net_conn *c, http_req *r, const struct net_route *route) {
         return;
     }
     char accept[29];
-    ws_accept_key(key, accept);
+    sha1_ws_accept(key, accept);
     buf h;
     buf_init(&h, 256);
     ws_conn *ws = calloc(1, sizeof *ws);

@@ -275,7 +275,7 @@ static void test_sha1_and_accept_key(void **state) {
     /* RFC 6455 section 1.3's example (the brief quoted a different value; the
      * RFC's is the one any client computes). */
     char accept[29];
-    ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", accept);
+    sha1_ws_accept("dGhlIHNhbXBsZSBub25jZQ==", accept);
     assert_string_equal(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 
     /* The same on the wire. */
