@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `make bench`: measures Hark's chat path with `hark bench` against a real
-# `hark serve` on 127.0.0.1 and writes docs/benchmarks.md. Every scenario runs
-# against its own freshly started server and data directory, and is compared
-# with a baseline measured in the same run on the same machine, never with
-# figures from elsewhere. It is not a test: it fails only when a scenario could
-# not run, not when a target is missed (the report says so plainly).
+# `hark serve` on 127.0.0.1, and `hark sentiment` against the npm package
+# vader-sentiment, and writes docs/benchmarks.md. Every chat scenario runs
+# against its own freshly started server and data directory, and every figure
+# is compared with a baseline measured in the same run on the same machine,
+# never with figures from elsewhere. It is not a test: it fails only when a
+# scenario could not run, not when a target is missed (the report says so plainly).
 #
 # Scenarios (chat ones: 1,000 connections, each one employee after another
 # running the built-in pulse flow, a new connection per conversation):
@@ -14,10 +15,25 @@
 #   paced     the same, paced at PACED_RATE answers/s: latency below saturation
 #   loop      1,000 never-ending conversations (--flow loop): the worst case for the store
 #   idle      10,000 connected conversations held 20 s: server memory
+# and, with no server:
+#   sentiment `hark sentiment` (and `hark sentiment --compat` when the binary
+#             has it) against bench/vader-node.mjs (vader-sentiment on node) on
+#             the same corpus: texts/s, peak RSS; BENCH_REPEAT runs of each
+#
+# BENCH_SCENARIOS (all of the above by default) runs only the scenarios named,
+# e.g. BENCH_SCENARIOS="sentiment". docs/benchmarks.md has two parts, each
+# with its own date and machine: the chat part (the six chat scenarios, which
+# share the ceiling as their baseline and the targets list) and the sentiment
+# section. A run replaces the sentiment section when it ran sentiment, and the
+# chat part only when it ran all six chat scenarios; the other part is kept as
+# it was. A run of only some chat scenarios writes its chat report to
+# BENCH_WORK/benchmarks-partial.md instead.
+#
 # Environment: BENCH_DURATION (s, the chat run; the others use at most 20 s),
-# BENCH_REPEAT (repetitions of the short scenarios, 3), BENCH_REPEAT_LONG (1),
-# BENCH_CONNS (1000), BENCH_IDLE_CONNS (10000), BENCH_IDLE_HOLD (20),
-# BENCH_OUT (docs/benchmarks.md), HARK (build/hark), BENCH_WORK (build/bench).
+# BENCH_REPEAT (runs of the short scenarios and of each sentiment contender, 3),
+# BENCH_REPEAT_LONG (1), BENCH_CONNS (1000), BENCH_IDLE_CONNS (10000), BENCH_IDLE_HOLD (20),
+# BENCH_OUT (docs/benchmarks.md), HARK (build/hark), BENCH_WORK (build/bench),
+# BENCH_SENTIMENT_LINES (texts in the sentiment corpus, 300000), NODE (node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,10 +54,30 @@ WORK=${BENCH_WORK:-build/bench}
 TARGET_RATE=20000     # answers/s, chat at default durability
 TARGET_P99_MS=50      # ack latency p99
 TARGET_IDLE_MB=100    # server RSS with IDLE_CONNS held
+TARGET_SENTIMENT_X=20 # hark sentiment texts/s as a multiple of vader-sentiment's
 PACED_RATE=${BENCH_PACED_RATE:-6000}
+
+SENTIMENT_LINES=${BENCH_SENTIMENT_LINES:-300000}
+NODE=${NODE:-node}
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
+
+CHAT_SCENARIOS="ceiling chat normal paced loop idle"
+SCENARIOS=$(tr ',' ' ' <<<"${BENCH_SCENARIOS:-$CHAT_SCENARIOS sentiment}")
+for s in $SCENARIOS; do
+    case " $CHAT_SCENARIOS sentiment " in
+    *" $s "*) ;;
+    *) die "unknown scenario '$s' in BENCH_SCENARIOS (known: $CHAT_SCENARIOS sentiment)" ;;
+    esac
+done
+# want NAME: whether this run includes scenario NAME.
+want() { case " $SCENARIOS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+CHAT_ANY=0
+CHAT_ALL=1
+for s in $CHAT_SCENARIOS; do
+    if want "$s"; then CHAT_ANY=1; else CHAT_ALL=0; fi
+done
 
 [ -x "$HARK" ] || die "$HARK not found: build first (make build)"
 # 10,000 connections need 10,000 descriptors on each side.
@@ -152,11 +188,12 @@ run_scenario() {
 
 # med NAME KEY: the median of KEY over NAME's runs ("nan" when none).
 med() {
+    want "$1" || { echo nan; return; }
     local vals=() l
     while IFS= read -r l; do vals+=("$(jget "$l" "$2")"); done <"$WORK/$1.jsonl"
     if [ ${#vals[@]} -eq 0 ]; then echo nan; else median "${vals[@]}"; fi
 }
-runs() { wc -l <"$WORK/$1.jsonl" | tr -d ' '; }
+runs() { if want "$1"; then wc -l <"$WORK/$1.jsonl" | tr -d ' '; else echo 0; fi; }
 # server_errors NAME: error lines in the server logs of NAME's runs, summed.
 server_errors() { awk '{ n += $1 } END { print n + 0 }' "$WORK/$1.srverr"; }
 each() {
@@ -179,14 +216,80 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 =
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "nan" && a + 0 >= b + 0) }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "nan" && a + 0 <= b + 0) }'; }
 
+# ---- sentiment: hark sentiment against vader-sentiment on node ----
+SENTIMENT_FAILURES=()
+SENTIMENT_CORPUS=$WORK/sentiment-corpus.txt
+SENTIMENT_SOURCES=(tests/data/sentiment/tweets_GroundTruth.txt tests/data/sentiment/movieReviewSnippets_GroundTruth.txt)
+SENTIMENT_VARIANTS=()
+
+# sentiment_cmd VARIANT: the command line of one contender.
+sentiment_cmd() {
+    case $1 in
+    hark) echo "$HARK sentiment" ;;
+    compat) echo "$HARK sentiment --compat" ;;
+    node) echo "$NODE bench/vader-node.mjs" ;;
+    esac
+}
+
+# sentiment_time VARIANT: one timed run over the corpus; appends "seconds rss_kb"
+# to $WORK/sentiment-VARIANT.runs, or records a failure.
+sentiment_time() {
+    local v=$1 t0 t1 status=0
+    local cmd
+    read -r -a cmd <<<"$(sentiment_cmd "$v")"
+    t0=$(date +%s.%N)
+    /usr/bin/time -f %M -o "$WORK/sentiment-$v.rss" "${cmd[@]}" <"$SENTIMENT_CORPUS" >/dev/null 2>"$WORK/sentiment-$v.err" ||
+        status=$?
+    t1=$(date +%s.%N)
+    if [ "$status" -ne 0 ]; then
+        SENTIMENT_FAILURES+=("\`${cmd[*]}\` exited with status $status ($(tail -n 1 "$WORK/sentiment-$v.err" 2>/dev/null))")
+        return
+    fi
+    echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $(tail -n 1 "$WORK/sentiment-$v.rss")" >>"$WORK/sentiment-$v.runs"
+}
+
+# run_sentiment: builds the corpus (the text column of SENTIMENT_SOURCES, CRs
+# dropped, repeated to SENTIMENT_LINES texts), checks that every contender
+# writes one line per text, then times REPEAT runs of each, interleaved.
+run_sentiment() {
+    local f v rep lines check
+    [ -x /usr/bin/time ] || { SENTIMENT_FAILURES+=("/usr/bin/time (GNU time) is missing: run scripts/bootstrap"); return; }
+    command -v "$NODE" >/dev/null || { SENTIMENT_FAILURES+=("$NODE not found: run scripts/bootstrap"); return; }
+    [ -f node_modules/vader-sentiment/package.json ] ||
+        { SENTIMENT_FAILURES+=("node_modules/vader-sentiment is missing: run scripts/bootstrap"); return; }
+    for f in "${SENTIMENT_SOURCES[@]}"; do [ -f "$f" ] || { SENTIMENT_FAILURES+=("$f is missing"); return; }; done
+    awk -v n="$SENTIMENT_LINES" '{ sub(/\r$/, ""); sub(/^[^\t]*\t[^\t]*\t/, ""); t[c++] = $0 }
+        END { for (i = 0; i < n; i++) print t[i % c] }' "${SENTIMENT_SOURCES[@]}" >"$SENTIMENT_CORPUS"
+    SENTIMENT_BASE=$(awk 'END { print NR }' "${SENTIMENT_SOURCES[@]}")
+    SENTIMENT_VARIANTS=(hark)
+    if "$HARK" sentiment --compat </dev/null >/dev/null 2>&1; then SENTIMENT_VARIANTS+=(compat); fi
+    SENTIMENT_VARIANTS+=(node)
+    # Untimed: every contender scores each distinct text (one line out, not an error).
+    check=$((SENTIMENT_LINES < SENTIMENT_BASE ? SENTIMENT_LINES : SENTIMENT_BASE))
+    for v in "${SENTIMENT_VARIANTS[@]}"; do
+        : >"$WORK/sentiment-$v.runs"
+        lines=$(head -n "$check" "$SENTIMENT_CORPUS" | $(sentiment_cmd "$v") 2>/dev/null | grep -vc '^error' || true)
+        if [ "$lines" != "$check" ]; then
+            SENTIMENT_FAILURES+=("\`$(sentiment_cmd "$v")\` scored $lines of $check texts")
+        fi
+    done
+    for rep in $(seq 1 "$REPEAT"); do
+        for v in "${SENTIMENT_VARIANTS[@]}"; do
+            log "sentiment run $rep/$REPEAT: $(sentiment_cmd "$v") < $SENTIMENT_CORPUS"
+            sentiment_time "$v"
+        done
+    done
+}
+
 LONG_REPS=$REPEAT_LONG
-log "writing $OUT: chat ${DURATION} s x $LONG_REPS, ceiling and normal ${SHORT} s x $REPEAT, idle ${IDLE_HOLD} s x $REPEAT"
-run_scenario ceiling chat "$REPEAT" "$SHORT" --chat-persist false
-run_scenario chat chat "$LONG_REPS" "$DURATION"
-run_scenario normal chat "$REPEAT" "$SHORT" --durability normal
-CHAT_EXTRA="--rate $PACED_RATE" run_scenario paced chat "$REPEAT" "$SHORT"
-CHAT_EXTRA="--flow loop" run_scenario loop chat "$REPEAT" "$SHORT"
-run_scenario idle idle "$REPEAT" "$IDLE_HOLD"
+log "writing $OUT: scenarios $SCENARIOS (chat ${DURATION} s x $LONG_REPS, other chat ones ${SHORT} s x $REPEAT, idle ${IDLE_HOLD} s x $REPEAT, sentiment x $REPEAT)"
+if want ceiling; then run_scenario ceiling chat "$REPEAT" "$SHORT" --chat-persist false; fi
+if want chat; then run_scenario chat chat "$LONG_REPS" "$DURATION"; fi
+if want normal; then run_scenario normal chat "$REPEAT" "$SHORT" --durability normal; fi
+if want paced; then CHAT_EXTRA="--rate $PACED_RATE" run_scenario paced chat "$REPEAT" "$SHORT"; fi
+if want loop; then CHAT_EXTRA="--flow loop" run_scenario loop chat "$REPEAT" "$SHORT"; fi
+if want idle; then run_scenario idle idle "$REPEAT" "$IDLE_HOLD"; fi
+if want sentiment; then run_sentiment; fi
 
 # ---- the report ----
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -215,6 +318,11 @@ chat_table() {
     answers=$(med "$name" answers)
     echo "### $title"
     echo
+    if ! want "$name"; then
+        echo "Not run: not in BENCH_SCENARIOS."
+        echo
+        return
+    fi
     if [ "$n" -eq 0 ]; then
         echo "No run completed; see the failures below."
         echo
@@ -245,6 +353,11 @@ idle_table() {
     n=$(runs idle)
     echo "### Idle: $(fmt0 "$IDLE_CONNS") connected conversations held ${IDLE_HOLD} s"
     echo
+    if ! want idle; then
+        echo "Not run: not in BENCH_SCENARIOS."
+        echo
+        return
+    fi
     if [ "$n" -eq 0 ]; then
         echo "No run completed; see the failures below."
         echo
@@ -271,16 +384,8 @@ idle_table() {
     echo
 }
 
-tmp=$(mktemp)
-{
-    echo "# Benchmarks"
-    echo
-    echo "Written by \`make bench\` (bench/run.sh); rerun it rather than editing this file."
-    echo "Figures are medians of repeated runs; each chat figure is also given as a ratio"
-    echo "to the *ceiling* measured in the same run (the same load against a server started"
-    echo "with \`--chat-persist false\`, which acknowledges answers without storing them), so"
-    echo "the cost of persistence is visible whatever the machine."
-    echo
+# machine_table: when, what and where, as the first rows of a two-column table.
+machine_table() {
     echo "| | |"
     echo "| --- | --- |"
     echo "| date (UTC) | $now |"
@@ -290,6 +395,23 @@ tmp=$(mktemp)
     echo "| cores | $cores |"
     echo "| memory | $mem_gib GiB |"
     echo "| system | $kernel |"
+}
+
+title() {
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`make bench\` (bench/run.sh); rerun it rather than editing this file."
+}
+
+# chat_report: the chat part of the report, from the title to its targets and failures.
+chat_report() {
+    title
+    echo "Figures are medians of repeated runs; each chat figure is also given as a ratio"
+    echo "to the *ceiling* measured in the same run (the same load against a server started"
+    echo "with \`--chat-persist false\`, which acknowledges answers without storing them), so"
+    echo "the cost of persistence is visible whatever the machine."
+    echo
+    machine_table
     echo
     echo "The server (\`hark serve\`, SQLite in a fresh data directory per run, log level"
     echo "warn) and the load generator (\`hark bench\`, one thread) share these $cores cores over"
@@ -315,35 +437,139 @@ tmp=$(mktemp)
     idle_table
     echo "## Targets"
     echo
+    local rate p99 idle_mb
     rate=$(med chat answers_per_s)
     p99=$(med chat p99_ms)
     idle_mb=$(div "$(med idle rss_after_kb)" 1024)
-    if ge "$rate" "$TARGET_RATE"; then
+    if ! want chat; then
+        echo "- Throughput and latency: not measured, chat was not in BENCH_SCENARIOS."
+    elif ge "$rate" "$TARGET_RATE"; then
         echo "- Throughput: met, $(fmt0 "$rate") answers/s at full durability (target $(fmt0 $TARGET_RATE))."
     else
         echo "- Throughput: **missed**, $(fmt0 "$rate") answers/s at full durability is below the $(fmt0 $TARGET_RATE) target."
     fi
-    if le "$p99" "$TARGET_P99_MS"; then
+    if ! want chat; then
+        :
+    elif le "$p99" "$TARGET_P99_MS"; then
         echo "- Latency: met, ack p99 $(fmt2 "$p99") ms (target ≤ $TARGET_P99_MS ms)."
     else
         echo "- Latency: **missed**, ack p99 $(fmt2 "$p99") ms is above the $TARGET_P99_MS ms target."
     fi
-    if le "$idle_mb" "$TARGET_IDLE_MB" && [ "$idle_mb" != "$TARGET_IDLE_MB" ]; then
+    if ! want idle; then
+        echo "- Idle memory: not measured, idle was not in BENCH_SCENARIOS."
+    elif le "$idle_mb" "$TARGET_IDLE_MB" && [ "$idle_mb" != "$TARGET_IDLE_MB" ]; then
         echo "- Idle memory: met, $(fmt1 "$idle_mb") MB with $(fmt0 "$IDLE_CONNS") conversations (target < $TARGET_IDLE_MB MB)."
     else
         echo "- Idle memory: **missed**, $(fmt1 "$idle_mb") MB with $(fmt0 "$IDLE_CONNS") conversations (target < $TARGET_IDLE_MB MB)."
     fi
     echo
-    if [ ${#FAILURES[@]} -gt 0 ]; then
-        echo "## Failures"
+    list_failures "## Failures" "${FAILURES[@]+"${FAILURES[@]}"}"
+}
+
+# list_failures HEADING ITEM...: HEADING and one bullet per ITEM; nothing without items.
+list_failures() {
+    local heading=$1 f
+    shift
+    [ $# -gt 0 ] || return 0
+    echo "$heading"
+    echo
+    for f in "$@"; do echo "- $f"; done
+    echo
+}
+
+# sentiment_figure VARIANT FIELD: the median over VARIANT's runs of field 1
+# (wall seconds) or 2 (peak RSS, KB); "nan" when none.
+sentiment_figure() {
+    local vals=()
+    mapfile -t vals < <(awk -v f="$2" '{ print $f }' "$WORK/sentiment-$1.runs" 2>/dev/null)
+    if [ ${#vals[@]} -eq 0 ]; then echo nan; else median "${vals[@]}"; fi
+}
+sentiment_runs() { awk 'END { print NR }' "$WORK/sentiment-$1.runs" 2>/dev/null || echo 0; }
+# sentiment_each VARIANT: texts/s of each run.
+sentiment_each() {
+    local out
+    out=$(awk -v n="$SENTIMENT_LINES" '{ printf "%s%.0f", (NR > 1 ? " " : ""), n / $1 }' "$WORK/sentiment-$1.runs" 2>/dev/null)
+    local v list=""
+    for v in $out; do list="$list${list:+, }$(fmt0 "$v")"; done
+    echo "${list:-none}"
+}
+
+# sentiment_section: the sentiment part of the report, with its own date and machine.
+sentiment_section() {
+    local node_version vader_version corpus_mb
+    node_version=$("$NODE" --version 2>/dev/null || echo "not found")
+    vader_version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' node_modules/vader-sentiment/package.json 2>/dev/null | head -n 1)
+    corpus_mb=$(div "$(wc -c <"$SENTIMENT_CORPUS" 2>/dev/null || echo nan)" 1048576)
+    echo "## Sentiment: \`hark sentiment\` against vader-sentiment"
+    echo
+    machine_table
+    echo "| baseline | vader-sentiment ${vader_version:-?} (npm) on node $node_version |"
+    echo
+    echo "Each run is one process that reads the corpus on stdin and writes one line of"
+    echo "scores per text to /dev/null: \`hark sentiment\` (compound, pos, neu, neg and the"
+    echo "red flags), then bench/vader-node.mjs, the same job done by the npm package"
+    echo "vader-sentiment (compound, pos, neu, neg), the reference implementation that"
+    echo "\`hark sentiment --compat\` follows. The corpus is the text column of"
+    echo "tests/data/sentiment (tweets and movie-review snippets, $(fmt0 "${SENTIMENT_BASE:-nan}") texts) repeated to"
+    echo "$(fmt0 "$SENTIMENT_LINES") texts ($(fmt1 "$corpus_mb") MB). Wall time is the whole process's, start-up"
+    echo "included; peak RSS is GNU time's maximum resident set size. The runs of the"
+    echo "contenders alternate; figures are medians."
+    echo
+    if [ "$(sentiment_runs hark)" -eq 0 ] || [ "$(sentiment_runs node)" -eq 0 ]; then
+        echo "No run completed; see the failures below."
         echo
-        for f in "${FAILURES[@]}"; do echo "- $f"; done
-        echo
+    else
+        sentiment_table
     fi
+    list_failures "Failures:" "${SENTIMENT_FAILURES[@]+"${SENTIMENT_FAILURES[@]}"}"
+}
+
+# sentiment_table: the figures and the verdict on the target.
+sentiment_table() {
+    local v label secs rate ratio base_rate hark_rate hark_ratio verdict="**missed**"
+    base_rate=$(div "$SENTIMENT_LINES" "$(sentiment_figure node 1)")
+    hark_rate=$(div "$SENTIMENT_LINES" "$(sentiment_figure hark 1)")
+    hark_ratio=$(div "$hark_rate" "$base_rate")
+    if ge "$hark_ratio" "$TARGET_SENTIMENT_X"; then verdict=met; fi
+    echo "| figure | median of $(sentiment_runs hark) | target | |"
+    echo "| --- | ---: | ---: | --- |"
+    for v in "${SENTIMENT_VARIANTS[@]}"; do
+        case $v in
+        hark) label="\`hark sentiment\`" ;;
+        compat) label="\`hark sentiment --compat\`" ;;
+        node) label="vader-sentiment on node (baseline)" ;;
+        esac
+        secs=$(sentiment_figure "$v" 1)
+        rate=$(div "$SENTIMENT_LINES" "$secs")
+        ratio=$(div "$rate" "$base_rate")
+        echo "| $label: texts/s | $(fmt0 "$rate") | | |"
+        if [ "$v" = hark ]; then
+            echo "| $label: vs vader-sentiment | $(fmt1 "$ratio") × | ≥ $TARGET_SENTIMENT_X × | $verdict |"
+        elif [ "$v" = compat ]; then
+            echo "| $label: vs vader-sentiment | $(fmt1 "$ratio") × | | |"
+        fi
+        echo "| $label: wall time | $(fmt2 "$secs") s | | |"
+        echo "| $label: peak RSS | $(fmt1 "$(div "$(sentiment_figure "$v" 2)" 1024)") MB | | |"
+        echo "| $label: texts/s of each run | $(sentiment_each "$v") | | |"
+    done
+    case " ${SENTIMENT_VARIANTS[*]} " in
+    *" compat "*) ;;
+    *) echo "| \`hark sentiment --compat\` | not in this binary | | |" ;;
+    esac
+    echo
+    echo "- Speed: $verdict, \`hark sentiment\` scores $(fmt0 "$hark_rate") texts/s, $(fmt1 "$hark_ratio") × vader-sentiment's $(fmt0 "$base_rate") (target ≥ $TARGET_SENTIMENT_X ×)."
+    echo
+}
+
+reproducing() {
     echo "## Reproducing"
     echo
-    echo "\`make bench\` builds and runs everything (about 9 minutes). Quicker:"
-    echo "\`BENCH_DURATION=10 BENCH_REPEAT=1 make bench\`. One scenario by hand:"
+    echo "\`make bench\` builds and runs everything (about 9 minutes of chat, 4 of sentiment). Quicker:"
+    echo "\`BENCH_DURATION=10 BENCH_REPEAT=1 make bench\`. Only some scenarios:"
+    echo "\`BENCH_SCENARIOS=\"sentiment\" bench/run.sh\` (names: $CHAT_SCENARIOS sentiment). This file"
+    echo "has two parts, each with its own date: the chat part, replaced only by a run of"
+    echo "all six chat scenarios (they share the ceiling and the targets), and the sentiment"
+    echo "section; a run keeps the part it did not measure as it was. One scenario by hand:"
     echo
     echo '```'
     echo "build/hark serve --listen 127.0.0.1:8090 --data-dir /tmp/hb &"
@@ -355,13 +581,50 @@ tmp=$(mktemp)
     echo "The bench makes its own fixtures in the server's database (tenant \`bench\`, one"
     echo "employee per connection and enough fresh invites for the run, or the \`bench-loop\`"
     echo "flow with --flow loop), so it needs the server's \`--data-dir\` (or \`--db-url\`)"
-    echo "and secret key. Logs of the last run:"
-    echo "\`$WORK/\`."
+    echo "and secret key. The sentiment scenario by hand, after a run has made its corpus:"
+    echo
+    echo '```'
+    echo "/usr/bin/time -f %M build/hark sentiment [--compat] < $WORK/sentiment-corpus.txt > /dev/null"
+    echo "/usr/bin/time -f %M node bench/vader-node.mjs < $WORK/sentiment-corpus.txt > /dev/null"
+    echo '```'
+    echo
+    echo "Logs of the last run: \`$WORK/\`."
+}
+
+# old_chat_part, old_sentiment_part: those parts of the report as it stands.
+old_chat_part() { awk '/^## (Sentiment|Reproducing)/ { exit } { print }' "$OUT"; }
+old_sentiment_part() { awk '/^## / { on = /^## Sentiment/ } on { print }' "$OUT"; }
+
+if [ "$CHAT_ANY" -eq 1 ]; then chat_report >"$WORK/report-chat.md"; fi
+if want sentiment; then sentiment_section >"$WORK/report-sentiment.md"; fi
+if [ "$CHAT_ANY" -eq 1 ] && [ "$CHAT_ALL" -eq 0 ]; then
+    mv "$WORK/report-chat.md" "$WORK/benchmarks-partial.md"
+    log "only some chat scenarios ran: their report is in $WORK/benchmarks-partial.md; $OUT keeps its chat part"
+fi
+tmp=$(mktemp)
+{
+    if [ "$CHAT_ALL" -eq 1 ]; then
+        cat "$WORK/report-chat.md"
+    elif [ -f "$OUT" ] && grep -q '^## Results' "$OUT"; then
+        old_chat_part
+    else
+        title
+        echo
+        echo "No chat figures yet: \`make bench\` measures them."
+        echo
+    fi
+    if want sentiment; then
+        cat "$WORK/report-sentiment.md"
+    elif [ -f "$OUT" ]; then
+        old_sentiment_part
+    fi
+    reproducing
 } >"$tmp"
 mv "$tmp" "$OUT"
 log "wrote $OUT"
-sed -n '/^## Targets/,/^## Reproducing/p' "$OUT" | grep -v '^## Reproducing' >&2
-if [ ${#FAILURES[@]} -gt 0 ]; then
-    printf 'bench: %s\n' "${FAILURES[@]}" >&2
+if [ "$CHAT_ALL" -eq 1 ]; then sed -n '/^## Targets/,$p' "$WORK/report-chat.md" >&2; fi
+if want sentiment; then cat "$WORK/report-sentiment.md" >&2; fi
+if [ ${#FAILURES[@]} -gt 0 ] || [ ${#SENTIMENT_FAILURES[@]} -gt 0 ]; then
+    printf 'bench: %s\n' "${FAILURES[@]+"${FAILURES[@]}"}" "${SENTIMENT_FAILURES[@]+"${SENTIMENT_FAILURES[@]}"}" >&2
     exit 1
 fi

@@ -1,5 +1,5 @@
 /* hark: subcommand dispatch and wiring, nothing else. The commands live in
- * src/cli (serve, migrate, demo, tenant, invite), src/nlp (sentiment) and
+ * src/cli (serve, migrate, demo, tenant, invite, themes), src/nlp (sentiment) and
  * src/bench (bench). */
 #include <locale.h>
 #include <sodium.h>
@@ -32,8 +32,12 @@ static void usage(FILE *f) {
             "                            create a tenant; prints a one-time admin password\n"
             "  invite --tenant SLUG --employee EMAIL [--touchpoint NAME]\n"
             "                            print a chat link for one employee\n"
-            "  sentiment                 score one text per line from stdin:\n"
+            "  escalations --tenant SLUG the tenant's red-flag escalations (TSV, no answer text)\n"
+            "  sentiment [--compat]      score one text per line from stdin:\n"
             "                            compound, pos, neu, neg, flags (tab-separated)\n"
+            "  themes [--top N] [--min-phrase N]\n"
+            "                            most used terms and phrases of one comment per line from stdin:\n"
+            "                            term, term|phrase, comments, mean sentiment (tab-separated)\n"
             "  bench chat|idle ...       load generator (see docs/benchmarks.md)\n"
             "  version | help\n"
             "\n"
@@ -83,6 +87,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "demo")) return cli_demo(&cfg, ac, av);
     if (!strcmp(cmd, "tenant")) return cli_tenant(&cfg, ac, av);
     if (!strcmp(cmd, "invite")) return cli_invite(&cfg, ac, av);
+    if (!strcmp(cmd, "escalations")) return cli_escalations(&cfg, ac, av);
     if (!strcmp(cmd, "bench")) {
         if (ac < 1) {
             fprintf(stderr, "usage: hark bench chat|idle [OPTIONS]\n");
@@ -90,13 +95,8 @@ int main(int argc, char **argv) {
         }
         return bench_main(&cfg, ac, av);
     }
-    if (!strcmp(cmd, "sentiment")) {
-        if (ac) {
-            fprintf(stderr, "hark sentiment: takes no arguments (one text per line on stdin)\n");
-            return 2;
-        }
-        return nlp_sentiment_cli(stdin, stdout) ? 1 : 0;
-    }
+    if (!strcmp(cmd, "sentiment")) return cli_sentiment(ac, av);
+    if (!strcmp(cmd, "themes")) return cli_themes(ac, av);
     if (!strcmp(cmd, "web") || !strcmp(cmd, "outreach")) {
         fprintf(stderr, "hark %s: this module is not part of this version yet\n", cmd);
         return 2;

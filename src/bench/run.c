@@ -44,8 +44,8 @@ static const char *const sentences[] = {
     "Good collaboration with the support team, we closed most of the open tickets together.",
     "It was okay. The new tools take some getting used to, but the training sessions help.",
     "I spent most of my time helping two new colleagues settle in, which I enjoyed.",
-    "Workload is high but manageable; clearer deadlines from the product side would help a lot, "
-    "especially for the larger projects that span several teams.",
+    ("Workload is high but manageable; clearer deadlines from the product side would help a lot, "
+     "especially for the larger projects that span several teams."),
 };
 #define NSENTENCES (sizeof sentences / sizeof sentences[0])
 

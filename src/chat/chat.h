@@ -32,4 +32,13 @@ void chat_stop(chat_module *m);
 /* Frees the module; only after the loop has ended (every job has completed). */
 void chat_free(chat_module *m);
 
+/* Room for the flags_json of STORE_FLAGS_MAX flags. */
+#define CHAT_FLAGS_JSON_MAX (STORE_FLAGS_MAX * 80 + 2)
+
+/* Detects the red flags of the answer TEXT (LEN bytes) and writes them to OUT
+ * (at least STORE_FLAGS_MAX entries) and, as a JSON array, to JSON (JSONCAP
+ * bytes, CHAT_FLAGS_JSON_MAX suffices; "" when there are none). Returns how
+ * many. Pure: safe on any thread. */
+size_t chat_flags(const char *text, size_t len, store_flag *out, char *json, size_t jsoncap);
+
 #endif

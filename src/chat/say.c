@@ -28,6 +28,8 @@ typedef struct say_job {
     int64_t dup_seq;
     flow_out out;
     flow_state fs;
+    store_flag flags[STORE_FLAGS_MAX];
+    char flags_json[CHAT_FLAGS_JSON_MAX];
 } say_job;
 
 static int say_work(store_conn *sc, void *arg) {
@@ -59,6 +61,10 @@ static void say_done(void *arg, int status) {
             c->done = j->sc.done;
             chat__recent_add(c, j->id, j->msgs[0].seq);
         }
+        /* The kind is no personal data; the text stays out of the log. */
+        for (size_t i = 0; i < j->msgs[0].nflags; i++)
+            log_conn(LOG_WARN, ws_id(s->ws), "red flag %s (severity %d) in conversation %" PRId64, j->flags[i].kind,
+                     j->flags[i].severity, c->id);
         if (live) {
             if (wire_ack(&s->m->out, j->id, j->msgs[0].seq) == 0) chat__send_buf(s);
             if (j->msgs[0].seq > s->sent_seq) s->sent_seq = j->msgs[0].seq;
@@ -143,6 +149,11 @@ void chat__start_say(session *s, const char *id, const char *text, size_t len) {
     you->pos = sent.pos;
     you->neu = sent.neu;
     you->neg = sent.neg;
+    you->nflags = chat_flags(text, len, j->flags, j->flags_json, sizeof j->flags_json);
+    if (you->nflags) {
+        you->flags = j->flags;
+        you->flags_json = j->flags_json;
+    }
     int64_t awaiting = chat__step_messages(&j->out, you->seq + 1, j->msgs + 1);
     j->n = 1 + (size_t)j->out.n;
     snprintf(j->ans.key, sizeof j->ans.key, "%s", fa.key);

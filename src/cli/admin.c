@@ -1,5 +1,6 @@
 /* The administrative commands: `hark migrate`, `hark tenant create` and
  * `hark invite`. Each runs synchronously on the store's main connection. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,6 +111,48 @@ int cli_invite(const hark_config *cfg, int argc, char **argv) {
         goto out;
     }
     printf("%s\n", url);
+    rc = 0;
+out:
+    store_close(st);
+    return rc;
+}
+
+int cli_escalations(const hark_config *cfg, int argc, char **argv) {
+    unsigned char used[64] = {0};
+    store *st;
+    store_tenant t;
+    int rc;
+    if (argc > 64) return 2;
+    const char *slug = cli_opt(argc, argv, "tenant", used);
+    if (cli_check_unused("escalations", argc, argv, used)) return 2;
+    if (!slug) {
+        fprintf(stderr, "usage: hark escalations --tenant SLUG\n");
+        return 2;
+    }
+    if ((rc = cli_open_store(cfg, &st))) return rc;
+    store_conn *c = store_main_conn(st);
+    rc = 2;
+    if (store_tenant_by_slug(c, slug, &t)) {
+        fprintf(stderr, "hark escalations: --tenant: no tenant '%s'\n", slug);
+        goto out;
+    }
+    printf("id\tcreated_at\tkind\tseverity\tstatus\tconversation\tseq\n");
+    store_escalation page[256];
+    int64_t after = 0;
+    for (;;) {
+        size_t n;
+        int err = store_escalation_list(c, t.id, after, page, sizeof page / sizeof page[0], &n);
+        if (err) {
+            fprintf(stderr, "hark escalations: %s\n", hark_strerror(err));
+            rc = 1;
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+            printf("%" PRId64 "\t%" PRId64 "\t%s\t%d\t%s\t%" PRId64 "\t%" PRId64 "\n", page[i].id, page[i].created_at,
+                   page[i].kind, page[i].severity, page[i].status, page[i].conversation_id, page[i].seq);
+        if (n < sizeof page / sizeof page[0]) break;
+        after = page[n - 1].id;
+    }
     rc = 0;
 out:
     store_close(st);

@@ -14,6 +14,9 @@ int cli_migrate(const hark_config *cfg, int argc, char **argv);
 int cli_demo(const hark_config *cfg, int argc, char **argv);
 int cli_tenant(const hark_config *cfg, int argc, char **argv);
 int cli_invite(const hark_config *cfg, int argc, char **argv);
+/* `hark escalations --tenant SLUG`: the tenant's red-flag escalations, oldest
+ * first, as TSV (no answer text). */
+int cli_escalations(const hark_config *cfg, int argc, char **argv);
 
 /* ---- shared by the commands (common.c) ---- */
 
@@ -35,12 +38,21 @@ int cli_load_key(const hark_config *cfg, unsigned char key[32]);
 /* Creates a tenant with the default touchpoints and an owner account with a
  * random password, written to PASSWORD (at least 24 bytes). Returns 0,
  * HARK_EEXISTS when the slug is taken, or another Hark code. */
-int cli_provision_tenant(store_conn *c, const char *slug, const char *name, const char *timezone,
-                         const char *admin_email, store_tenant *t, char *password, size_t cap);
+int cli_provision_tenant(store_conn *c, const char *slug, const char *name, const char *tz, const char *admin_email,
+                         store_tenant *t, char *password, size_t cap);
 
 /* Creates an invite of EMPLOYEE to TOUCHPOINT (name) expiring after the
  * configured TTL and writes its chat URL into URL. Returns a Hark code. */
 int cli_make_invite(const hark_config *cfg, store_conn *c, const unsigned char key[32], int64_t tenant_id,
                     int64_t employee_id, const char *touchpoint, char *url, size_t cap);
+
+/* `hark sentiment [--compat] [--without RULE,...]`: scores stdin line by line
+ * (nlp_sentiment_cli). Returns the exit code. */
+int cli_sentiment(int argc, char **argv);
+
+/* `hark themes [--top N] [--min-phrase N]`: the most used terms and phrases of
+ * the comments on stdin, one per line, with counts and mean sentiment as TSV
+ * (cli/themes.c). Returns the exit code. */
+int cli_themes(int argc, char **argv);
 
 #endif

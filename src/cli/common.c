@@ -132,8 +132,8 @@ static const struct {
     {"exit", "exit", "exit", "{\"days_before_exit\":3}"},
 };
 
-int cli_provision_tenant(store_conn *c, const char *slug, const char *name, const char *timezone,
-                         const char *admin_email, store_tenant *t, char *password, size_t cap) {
+int cli_provision_tenant(store_conn *c, const char *slug, const char *name, const char *tz, const char *admin_email,
+                         store_tenant *t, char *password, size_t cap) {
     static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     char hash[crypto_pwhash_STRBYTES];
     int rc;
@@ -142,7 +142,7 @@ int cli_provision_tenant(store_conn *c, const char *slug, const char *name, cons
     if (strlen(slug) >= sizeof t->slug || strlen(name) >= sizeof t->name) return HARK_ETOOBIG;
     snprintf(t->slug, sizeof t->slug, "%s", slug);
     snprintf(t->name, sizeof t->name, "%s", name);
-    snprintf(t->timezone, sizeof t->timezone, "%s", timezone);
+    snprintf(t->timezone, sizeof t->timezone, "%s", tz);
     for (int i = 0; i < 20; i++) password[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
     password[20] = '\0';
     /* argon2id, t = 2, m = 19 MiB (the OWASP minimum). */

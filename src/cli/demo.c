@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chat/chat.h"
 #include "chat/flow.h"
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -163,6 +164,8 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
     int step = 0;
     for (;;) {
         store_message msgs[1 + FLOW_OUT_MAX];
+        store_flag flags[STORE_FLAGS_MAX];
+        char flags_json[CHAT_FLAGS_JSON_MAX];
         store_answer ans;
         size_t n = 0, nans = 0;
         memset(msgs, 0, sizeof msgs);
@@ -186,6 +189,11 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
             msgs[0].pos = s.pos;
             msgs[0].neu = s.neu;
             msgs[0].neg = s.neg;
+            msgs[0].nflags = chat_flags(answer, strlen(answer), flags, flags_json, sizeof flags_json);
+            if (msgs[0].nflags) {
+                msgs[0].flags = flags;
+                msgs[0].flags_json = flags_json;
+            }
             n = 1;
             if (fa.key[0]) {
                 ans.seq = seq;

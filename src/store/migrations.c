@@ -146,8 +146,33 @@ static const char m1_core[] =
     " FOREIGN KEY (conversation_id, seq) REFERENCES messages (conversation_id, seq));"
     "CREATE INDEX answers_tenant_key ON answers (tenant_id, question_key, created_at);";
 
+/* Red flags for HR (issue: sentiment and red-flag engine). One row per flag
+ * of an employee message, written by the same transaction as the message.
+ * notified_at is set once the tenant's admins were told (outreach). */
+static const char m2_escalations[] =
+    "CREATE TABLE escalations ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL,"
+    " conversation_id BIGINT NOT NULL,"
+    " seq BIGINT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('harassment', 'threat', 'self_harm', 'resign', 'burnout')),"
+    " severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 3),"
+    " span_start BIGINT NOT NULL,"
+    " span_len BIGINT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'resolved')),"
+    " assignee_id BIGINT,"
+    " notified_at BIGINT,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (conversation_id, seq, kind),"
+    " FOREIGN KEY (tenant_id, conversation_id) REFERENCES conversations (tenant_id, id),"
+    " FOREIGN KEY (conversation_id, seq) REFERENCES messages (conversation_id, seq));"
+    "CREATE INDEX escalations_tenant_status ON escalations (tenant_id, status, created_at);"
+    "CREATE INDEX escalations_unnotified ON escalations (created_at) WHERE notified_at IS NULL;";
+
 const struct store_migration store_migrations[] = {
     {1, "core", m1_core},
+    {2, "escalations", m2_escalations},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -56,6 +56,7 @@ static const char *const user_roles[] = {"owner", "admin", "hrbp", "viewer", NUL
 static const char *const employee_statuses[] = {"", "active", "inactive", "left", NULL};
 static const char *const touchpoint_kinds[] = {"onboarding", "tenure", "pulse", "exit", "adhoc", NULL};
 static const char *const answer_kinds[] = {"scale", "choice", "text", NULL};
+static const char *const flag_kinds[] = {"harassment", "threat", "self_harm", "resign", "burnout", NULL};
 static const char *const invite_statuses[] = {"",       "planned", "sending",   "sent",    "failed",
                                               "opened", "started", "completed", "expired", NULL};
 
@@ -233,6 +234,14 @@ int store_conversation_append(store_conn *c, const store_conversation *conv, int
     for (size_t i = 0; i < n; i++) {
         if (!FITS(msgs[i].client_id)) return HARK_ETOOBIG;
         if (msgs[i].seq != prev_last_seq + 1 + (int64_t)i || !msgs[i].text) return HARK_EINVAL;
+        if (msgs[i].nflags > STORE_FLAGS_MAX || (msgs[i].nflags && (!msgs[i].flags || !msgs[i].from_employee)))
+            return HARK_EINVAL;
+        for (size_t f = 0; f < msgs[i].nflags; f++) {
+            const store_flag *fl = &msgs[i].flags[f];
+            if (!FITS(fl->kind)) return HARK_ETOOBIG;
+            if (!one_of(fl->kind, flag_kinds) || fl->severity < 1 || fl->severity > 3 || fl->start < 0 || fl->len < 0)
+                return HARK_EINVAL;
+        }
     }
     for (size_t i = 0; i < nanswers; i++) {
         if (!FITS(answers[i].key) || !FITS(answers[i].kind)) return HARK_ETOOBIG;
@@ -242,6 +251,14 @@ int store_conversation_append(store_conn *c, const store_conversation *conv, int
     if (rc) return rc;
     rc = c->be->conversation_append(c, conv, prev_last_seq, msgs, n, answers, nanswers, dup_seq);
     return op_leave(c, scope, rc);
+}
+
+int store_escalation_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
+                          size_t *n) {
+    if (!c || !n || (max && !out)) return HARK_EINVAL;
+    *n = 0;
+    if (max == 0) return HARK_OK;
+    return c->be->escalation_list(c, tenant_id, after_id, out, max, n);
 }
 
 void store_conversation_clear(store_conversation *conv) {

@@ -362,4 +362,5 @@ const struct store_backend store_sqlite_backend = {
     .conversation_load = sq_conversation_load,
     .conversation_create = sq_conversation_create,
     .conversation_append = sq_conversation_append,
+    .escalation_list = sq_escalation_list,
 };

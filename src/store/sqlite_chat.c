@@ -196,6 +196,57 @@ static int insert_answer(struct sq_conn *c, const store_conversation *conv, cons
     return sq_finish(st, sq_step(c, st, &b, "conversation_append"));
 }
 
+static int insert_escalations(struct sq_conn *c, const store_conversation *conv, const store_message *m, int64_t now) {
+    int rc = HARK_OK;
+    for (size_t i = 0; i < m->nflags && rc == HARK_OK; i++) {
+        struct sq_bind b;
+        sqlite3_stmt *st = sq_stmt(c, SQ_ESC_INSERT, &rc);
+        if (!st) return rc;
+        sq_bind_init(&b, st);
+        sq_bind_i64(&b, conv->tenant_id);
+        sq_bind_i64(&b, conv->id);
+        sq_bind_i64(&b, m->seq);
+        sq_bind_text(&b, m->flags[i].kind);
+        sq_bind_i64(&b, m->flags[i].severity);
+        sq_bind_i64(&b, m->flags[i].start);
+        sq_bind_i64(&b, m->flags[i].len);
+        sq_bind_i64(&b, now);
+        sq_bind_i64(&b, now);
+        rc = sq_finish(st, sq_step(c, st, &b, "conversation_append"));
+    }
+    return rc;
+}
+
+int sq_escalation_list(store_conn *base, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
+                       size_t *n) {
+    struct sq_conn *c = sq(base);
+    struct sq_bind b;
+    int rc;
+    *n = 0;
+    sqlite3_stmt *st = sq_stmt(c, SQ_ESC_LIST, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, tenant_id);
+    sq_bind_i64(&b, after_id);
+    sq_bind_i64(&b, (int64_t)max);
+    while ((rc = sq_step(c, st, &b, "escalation_list")) == 1 && *n < max) {
+        store_escalation *e = &out[*n];
+        memset(e, 0, sizeof *e);
+        e->id = sqlite3_column_int64(st, 0);
+        e->tenant_id = sqlite3_column_int64(st, 1);
+        e->conversation_id = sqlite3_column_int64(st, 2);
+        e->seq = sqlite3_column_int64(st, 3);
+        if ((rc = SQ_FIELD(st, 4, e->kind)) != HARK_OK) break;
+        e->severity = sqlite3_column_int(st, 5);
+        e->start = sqlite3_column_int64(st, 6);
+        e->len = sqlite3_column_int64(st, 7);
+        if ((rc = SQ_FIELD(st, 8, e->status)) != HARK_OK) break;
+        e->created_at = sqlite3_column_int64(st, 9);
+        (*n)++;
+    }
+    return sq_finish(st, rc);
+}
+
 /* The common case costs one conditional UPDATE and the INSERTs: the UPDATE
  * both checks PREV_LAST_SEQ and moves the conversation on. Only when it
  * changes nothing do the slower checks run, in this order: the conversation
@@ -244,6 +295,7 @@ int sq_conversation_append(store_conn *base, const store_conversation *conv, int
 
     for (size_t i = 0; i < n && rc == HARK_OK; i++) rc = insert_message(c, conv, &msgs[i], now);
     if (rc == HARK_EEXISTS) return find_duplicate(c, conv, msgs, n, dup_seq);
+    for (size_t i = 0; i < n && rc == HARK_OK; i++) rc = insert_escalations(c, conv, &msgs[i], now);
     for (size_t i = 0; i < nanswers && rc == HARK_OK; i++) rc = insert_answer(c, conv, &answers[i], now);
     if (rc || !conv->done) return rc;
 

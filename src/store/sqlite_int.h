@@ -90,7 +90,12 @@
       "SELECT seq, from_employee, client_id, text, input_json, scored, compound, pos, neu, neg, flags_json, "          \
       "created_at FROM messages WHERE tenant_id = ? AND conversation_id = ? ORDER BY seq")                             \
     X(ANS_INSERT, "INSERT INTO answers (tenant_id, conversation_id, seq, question_key, kind, number, created_at) "     \
-                  "VALUES (?, ?, ?, ?, ?, ?, ?)")
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)")                                                                      \
+    X(ESC_INSERT, "INSERT INTO escalations (tenant_id, conversation_id, seq, kind, severity, span_start, span_len, "   \
+                  "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")                                        \
+    X(ESC_LIST,                                                                                                        \
+      "SELECT id, tenant_id, conversation_id, seq, kind, severity, span_start, span_len, status, created_at "          \
+      "FROM escalations WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?")
 
 #define SQLITE_STMT_ENUM(name, sql) SQ_##name,
 enum sq_stmt { SQLITE_STMTS(SQLITE_STMT_ENUM) SQ_COUNT };
@@ -174,5 +179,7 @@ int sq_conversation_create(store_conn *c, store_conversation *conv);
 int sq_conversation_append(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
                            const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
                            int64_t *dup_seq);
+int sq_escalation_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
+                       size_t *n);
 
 #endif

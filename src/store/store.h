@@ -175,6 +175,18 @@ typedef struct store_conversation {
     int64_t started_at, updated_at;
 } store_conversation;
 
+/* A red flag on an employee message (the nlp detector's result, in store
+ * terms). Stored in the message's flags_json by the caller and as an
+ * escalation row by store_conversation_append, in the same transaction. */
+typedef struct store_flag {
+    char kind[16];      /* harassment, threat, self_harm, resign, burnout */
+    int severity;       /* 1 watch, 2 concern, 3 urgent */
+    int64_t start, len; /* the evidence: a byte span of the message text */
+} store_flag;
+
+/* At most this many flags per message (one per kind). */
+#define STORE_FLAGS_MAX 5
+
 typedef struct store_message {
     int64_t seq;        /* dense per conversation, from 1 */
     int from_employee;  /* 0 bot, 1 employee */
@@ -185,7 +197,21 @@ typedef struct store_message {
     double compound, pos, neu, neg;
     char *flags_json; /* owned; NULL when no red flags */
     int64_t created_at;
+    /* Appending only: the flags to escalate (not owned; NULL / 0 for none).
+     * Loading leaves them empty: flags_json holds them. */
+    const store_flag *flags;
+    size_t nflags;
 } store_message;
+
+/* An escalation: one red flag of one message, for HR to act on. */
+typedef struct store_escalation {
+    int64_t id, tenant_id, conversation_id, seq;
+    char kind[16];
+    int severity;
+    int64_t start, len;
+    char status[16]; /* open, acknowledged, resolved */
+    int64_t created_at;
+} store_escalation;
 
 typedef struct store_answer {
     int64_t seq; /* the employee message it belongs to */
@@ -269,10 +295,16 @@ int store_conversation_create(store_conn *c, store_conversation *conv);
  * (another node moved the conversation on: reload and retry). When both
  * apply, HARK_EEXISTS wins. HARK_EINVAL when the seqs are not dense from
  * prev_last_seq+1 or conv->last_seq is not prev_last_seq + N. CONV is found by
- * conv->id and conv->tenant_id. Messages with created_at 0 get the clock. */
+ * conv->id and conv->tenant_id. Messages with created_at 0 get the clock.
+ * Each flag of an employee message becomes an open escalation row. */
 int store_conversation_append(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
                               const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
                               int64_t *dup_seq);
+
+/* Up to MAX escalations of the tenant with id > AFTER_ID, in id order, into
+ * OUT; *N receives how many. */
+int store_escalation_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
+                          size_t *n);
 
 void store_conversation_clear(store_conversation *conv);
 void store_messages_free(store_message *msgs, size_t n);

@@ -111,6 +111,8 @@ struct store_backend {
     int (*conversation_append)(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
                                const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
                                int64_t *dup_seq);
+    int (*escalation_list)(store_conn *c, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
+                           size_t *n);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -643,9 +643,29 @@ static void test_conversations(void **state) {
     conv.last_seq = 4;
     assert_int_equal(store_conversation_append(c, &conv, 3, m5, 1, NULL, 0, &dup), HARK_EINVAL);
 
-    /* The employee answers and the bot closes: the invite is completed. */
+    /* Flags are checked before anything is written: an unknown kind, a bad
+     * severity, flags on a bot message. */
+    store_flag bad = {.kind = "gossip", .severity = 2};
+    store_message mbad[] = {emp_msg(4, "c-2", "x", 0.0)};
+    mbad[0].flags = &bad;
+    mbad[0].nflags = 1;
+    conv.last_seq = 4;
+    assert_int_equal(store_conversation_append(c, &conv, 3, mbad, 1, NULL, 0, &dup), HARK_EINVAL);
+    SET(bad.kind, "burnout");
+    bad.severity = 4;
+    assert_int_equal(store_conversation_append(c, &conv, 3, mbad, 1, NULL, 0, &dup), HARK_EINVAL);
+    bad.severity = 1;
+    mbad[0].from_employee = 0;
+    assert_int_equal(store_conversation_append(c, &conv, 3, mbad, 1, NULL, 0, &dup), HARK_EINVAL);
+
+    /* The employee answers and the bot closes: the invite is completed, and
+     * the answer's two flags become two open escalations. */
     store_message m6[] = {emp_msg(4, "c-2", "Busy but good", 0.6), bot_msg(5, "Thank you!", NULL)};
     m6[0].flags_json = "[\"workload\"]";
+    store_flag fl6[] = {{.kind = "burnout", .severity = 1, .start = 0, .len = 4},
+                        {.kind = "resign", .severity = 2, .start = 5, .len = 3}};
+    m6[0].flags = fl6;
+    m6[0].nflags = 2;
     store_answer a6 = {.seq = 4};
     SET(a6.key, "why");
     SET(a6.kind, "text");
@@ -657,6 +677,23 @@ static void test_conversations(void **state) {
     assert_int_equal(store_conversation_append(c, &conv, 3, m6, 2, &a6, 1, &dup), 0);
     assert_int_equal(store_invite_get(c, w.ta, iid, &inv), 0);
     assert_string_equal(inv.status, "completed");
+    store_escalation esc[4];
+    size_t nesc;
+    assert_int_equal(store_escalation_list(c, w.ta, 0, esc, 4, &nesc), 0);
+    assert_int_equal(nesc, 2);
+    assert_string_equal(esc[0].kind, "burnout");
+    assert_int_equal(esc[0].severity, 1);
+    assert_int_equal(esc[0].seq, 4);
+    assert_int_equal(esc[0].conversation_id, conv.id);
+    assert_string_equal(esc[0].status, "open");
+    assert_string_equal(esc[1].kind, "resign");
+    assert_int_equal(esc[1].start, 5);
+    assert_int_equal(esc[1].len, 3);
+    assert_true(esc[1].created_at > 0);
+    assert_int_equal(store_escalation_list(c, w.ta, esc[0].id, esc, 4, &nesc), 0);
+    assert_int_equal(nesc, 1); /* paging by id */
+    assert_int_equal(store_escalation_list(c, w.tb, 0, esc, 4, &nesc), 0);
+    assert_int_equal(nesc, 0); /* another tenant sees none */
 
     assert_int_equal(store_conversation_load(c, w.ta, iid, &got, &msgs, &n), 0);
     assert_int_equal(got.id, conv.id);
