@@ -20,6 +20,7 @@ typedef struct chat_opts {
     size_t max_text;                    /* longest answer, bytes (too_large past it) */
     int persist;                        /* 0: acknowledge without storing (benchmark ceiling only) */
     uint32_t hello_timeout_ms;          /* first frame deadline; 10000 */
+    const char *support_message;        /* bot reply after a severity-3 self-harm answer; NULL or "" = none */
 } chat_opts;
 
 /* Creates the module and registers its routes on NET. Returns NULL on

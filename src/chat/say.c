@@ -20,8 +20,8 @@ typedef struct say_job {
     char *text; /* owned */
     int retries;
     int64_t prev_last_seq;
-    store_conversation sc; /* the state after this answer; vars borrowed from fs */
-    store_message msgs[1 + FLOW_OUT_MAX];
+    store_conversation sc;                /* the state after this answer; vars borrowed from fs */
+    store_message msgs[2 + FLOW_OUT_MAX]; /* the answer, a support message, the flow's */
     size_t n;
     store_answer ans;
     size_t nans;
@@ -154,8 +154,21 @@ void chat__start_say(session *s, const char *id, const char *text, size_t len) {
         you->flags = j->flags;
         you->flags_json = j->flags_json;
     }
-    int64_t awaiting = chat__step_messages(&j->out, you->seq + 1, j->msgs + 1);
-    j->n = 1 + (size_t)j->out.n;
+    /* An answer that speaks of self-harm gets a human reply before anything
+     * else the flow says; it is stored like every bot message. */
+    size_t extra = 0;
+    if (m->o.support_message && m->o.support_message[0]) {
+        for (size_t i = 0; i < you->nflags; i++)
+            if (!strcmp(j->flags[i].kind, "self_harm") && j->flags[i].severity >= 3) extra = 1;
+    }
+    if (extra) {
+        store_message *help = &j->msgs[1];
+        memset(help, 0, sizeof *help);
+        help->seq = you->seq + 1;
+        help->text = (char *)m->o.support_message;
+    }
+    int64_t awaiting = chat__step_messages(&j->out, you->seq + 1 + (int64_t)extra, j->msgs + 1 + extra);
+    j->n = 1 + extra + (size_t)j->out.n;
     snprintf(j->ans.key, sizeof j->ans.key, "%s", fa.key);
     snprintf(j->ans.kind, sizeof j->ans.kind, "%s", fa.kind ? fa.kind : "text");
     j->ans.seq = you->seq;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "nlp/flags.h"
 #include "nlp/sentiment.h"
 
 static void usage(FILE *f) {
@@ -52,6 +53,11 @@ int cli_sentiment(int argc, char **argv) {
             usage(stderr);
             return 2;
         }
+    }
+    char err[256];
+    if (nlp_flags_init(err, sizeof err)) {
+        fprintf(stderr, "hark sentiment: red-flag rules: %s\n", err);
+        return 1;
     }
     return nlp_sentiment_cli(stdin, stdout, rules) ? 1 : 0;
 }

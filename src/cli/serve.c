@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "net/net.h"
+#include "nlp/flags.h"
 
 typedef struct server_app {
     uv_loop_t *loop;
@@ -77,6 +78,12 @@ int cli_serve(const hark_config *cfg, const char *modules, int argc, char **argv
     int port = 0, rc = 1;
     unsigned char used[64] = {0};
     if (argc > 64 || cli_check_unused(modules, argc, argv, used)) return 2;
+    /* Load the red-flag rules now: chat must never run with them missing. */
+    char err[256];
+    if (nlp_flags_init(err, sizeof err)) {
+        fprintf(stderr, "hark: red-flag rules: %s\n", err);
+        return 1;
+    }
     memset(&app, 0, sizeof app);
     memset(&co, 0, sizeof co);
     if (cli_load_key(cfg, co.key)) return 1;
@@ -108,6 +115,7 @@ int cli_serve(const hark_config *cfg, const char *modules, int argc, char **argv
     co.max_text = (size_t)cfg->chat_max_text;
     co.persist = cfg->chat_persist;
     co.hello_timeout_ms = 10000;
+    co.support_message = cfg->chat_support_message;
     app.chat = chat_new(app.loop, app.net, app.st, &co);
     if (!app.chat) goto out;
     if (!co.persist) log_warn("chat_persist is false: answers are NOT stored (benchmark mode)");

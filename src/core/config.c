@@ -54,6 +54,10 @@ static const cfg_key cfg_keys[] = {
     {"db_readers", CFG_INT, I(db_readers), "2", 1, 64, NULL, "database reader threads"},
     {"db_batch_max", CFG_INT, I(db_batch_max), "1024", 1, 100000, NULL, "most answers per commit"},
     {"shutdown_grace_ms", CFG_INT, I(shutdown_grace_ms), "10000", 0, 600000, NULL, "graceful shutdown limit"},
+    {"chat_support_message", CFG_STR, S(chat_support_message),
+     "Thank you for telling me. If you are thinking about harming yourself or you are in danger, please call your "
+     "local emergency number or a crisis line now. You do not have to face this alone.",
+     0, 0, NULL, "bot reply sent right after an answer flagged as self-harm (severity 3); empty = none"},
     {"chat_persist", CFG_BOOL, B(chat_persist), "true", 0, 0, NULL,
      "false: answers are acknowledged without being stored (benchmark ceiling only)"},
 };

@@ -17,6 +17,7 @@ typedef struct hark_config {
     char smtp_url[1024];
     char public_url[512]; /* "" = http://LISTEN */
     char allowed_origins[1024];
+    char chat_support_message[1024]; /* sent after a self-harm answer; "" = none */
     char log_level[16];
     char log_format[16]; /* plain | json */
     char durability[16]; /* full | normal | off */

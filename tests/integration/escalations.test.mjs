@@ -1,8 +1,9 @@
 // Red flags end to end: an answer with a red flag in a real conversation is
 // stored with its flags and an escalation row in the same transaction as the
 // answer (so an acknowledged answer always has its escalation), a clean
-// answer makes none, the flag's evidence span points into the answer, and
-// `hark escalations` lists them without any answer text.
+// answer makes none, a self-harm answer is met by the support message
+// (chat_support_message) before the flow goes on, and `hark escalations`
+// lists them without any answer text.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +56,14 @@ test('a flagged answer makes one open escalation at its seq; a clean one none', 
     assert.equal(e.status, 'open');
     assert.ok(flagged.some((a) => a.seq === e.seq), `escalation at seq ${e.seq}, answers at ${flagged.map((a) => a.seq)}`);
   }
+  // The bot answers a self-harm answer with the support message first.
+  for (const a of flagged) {
+    const next = r.msgs.find((m) => m.seq === a.seq + 1);
+    assert.ok(next && next.t === 'bot', `a bot message follows seq ${a.seq}`);
+    assert.match(next.text, /crisis line/, 'the support message comes right after the answer');
+    assert.equal(next.input ?? null, null);
+  }
+  assert.ok(!clean.msgs.some((m) => /crisis line/.test(m.text ?? '')), 'no support message after a clean answer');
   // The listing carries no answer text.
   const out = (await runHark(['escalations', '--data-dir', srv.dataDir, '--tenant', 'demo'])).stdout;
   assert.ok(!out.includes('kill'), 'no answer text in the listing');
