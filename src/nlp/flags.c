@@ -1,163 +1,49 @@
-/* Red-flag detection (flags.h). The rules are data: data/flags/common.tsv
- * holds word classes and the exclusions shared by all kinds, and one file per
- * kind (harassment.tsv, threat.tsv, ...) that kind's token patterns; the
- * format is described at the top of each file. cmake/embed.cmake compiles them
- * in as hark_flag_files; they are parsed once (pthread_once) into fixed tables
- * that are read-only afterwards. Detection cuts the text into normalised tokens
- * in a bounded window on the stack, finds the rules worth trying through an
- * index on one required word of each, matches those by backtracking over a few
- * tokens, and drops hits that are negated, overlap an exclusion or share a
- * sentence with a voiding pattern. It does not score sentiment (sentiment.c)
- * or find themes. */
-#include <pthread.h>
-#include <stdarg.h>
+/* Red-flag detection (flags.h): matching answer text against the rules that
+ * flags_rules.c loads into the tables of flags_int.h. Detection cuts the text
+ * into normalised tokens in a bounded window on the stack and looks each token
+ * up once: the rule word it equals, the prefix and fuzzy rule words it
+ * matches, its engine classes. A rule is tried only where a token matches its
+ * anchor, found through the word index (the rules whose anchor can start with
+ * a plain word) or, for a token that matches a prefix or fuzzy word, through
+ * the bucket index; an element tries only the alternatives that can start at
+ * a token (starts and spec_alts, behind the sets' first_mask), and a match
+ * backtracks over a few tokens. Hits that are negated, overlap an exclusion or
+ * share a sentence with a voiding pattern are dropped. It does not read rule
+ * files (flags_rules.c), score sentiment (sentiment.c) or find themes. */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/embed.h"
-#include "core/err.h"
 #include "core/utf8.h"
 #include "nlp/flags.h"
+#include "nlp/flags_int.h"
 
-/* Compiled in from data/flags by cmake/embed.cmake (CMakeLists.txt). */
-extern const struct embed_file hark_flag_files[];
-
-#define WORD_MAX   24 /* bytes of a normalised word; a longer token matches nothing */
-#define ALT_WORDS  6  /* words in one alternative ("no_one", "as_soon_as_i_can") */
-#define ELEM_MAX   12 /* elements in one pattern */
-#define GAP_MAX    8  /* "..8" skips at most eight tokens */
-#define SPAN_MAX   24 /* tokens one match can cover at the most */
-#define NEG_WINDOW 5  /* tokens a negation reaches back from the start of a match */
-#define FUZZY_MIN  7  /* "~words" (this long at least) also match at edit distance 1 */
+#define NEG_WINDOW 5 /* tokens a negation reaches back from the start of a match */
 #define WIN_TOKENS 256
 #define OVERLAP    32 /* tokens kept when a window is cut inside a sentence: > SPAN_MAX + NEG_WINDOW */
-
-/* Bounds of the compiled rules, about twice what data/flags needs today; a
- * rule file beyond them is an error that names the file and line. */
-#define MAX_RULES    2048
-#define MAX_ELEMS    8192
-#define MAX_SETS     4096
-#define MAX_ALTS     32768
-#define MAX_WORDS    32768
-#define MAX_CLASSES  128
-#define POOL_BYTES   65536 /* the distinct normalised words, each stored once */
-#define INTERN_SLOTS 16384 /* hash table over the pool, used while loading */
-#define BUCKETS      4096
-#define INDEX_MAX    16384
-#define LEX_SLOTS    1024 /* hash table of the engine classes' words */
-
-enum { R_HIT, R_NOT, R_VOID, R_CLASS };
-enum { E_ALTS, E_GAP, E_NUM };
-
-/* Classes the engine itself uses for negation scope (see common.tsv). */
-enum { C_NEGATOR, C_NEG_RELEASE, C_SCOPE_END, C_JOINER, C_SUBJECT, C_NEG_VERB, C_NEG_RAISE, C_RESERVED };
-enum {
-    CB_NEGATOR = 1,
-    CB_NEG_RELEASE = 2,
-    CB_SCOPE_END = 4,
-    CB_JOINER = 8,
-    CB_SUBJECT = 16,
-    CB_NEG_VERB = 32,
-    CB_NEG_RAISE = 64,
-};
-enum { K_FULL = 1, K_PRE3, K_PRE2 }; /* kinds of index key */
-static const char *const reserved_names[C_RESERVED] = {"@negator", "@neg_release", "@scope_end", "@joiner",
-                                                       "@subject", "@neg_verb",    "@neg_raise"};
-
-typedef struct word {
-    uint16_t off; /* into the pool */
-    uint8_t len;
-    uint8_t prefix; /* "harass*": any token starting with these bytes */
-    uint8_t fuzzy;  /* "~word": also matches one typo away when it is FUZZY_MIN bytes or longer */
-} word;
-
-typedef struct alt {
-    uint16_t first; /* into words */
-    uint8_t n;      /* words, 1..ALT_WORDS, matched on consecutive tokens */
-} alt;
-
-typedef struct set {
-    uint16_t first, count; /* a run of alts */
-} set;
-
-typedef struct elem {
-    uint8_t type; /* E_ALTS, E_GAP or E_NUM */
-    uint8_t optional;
-    uint8_t gap;              /* E_GAP: at most this many tokens */
-    uint16_t set;             /* E_ALTS */
-    uint32_t num;             /* E_NUM: a number token >= num */
-    uint8_t min_len, max_len; /* fewest and most tokens the element can take */
-} elem;
-
-typedef struct rule {
-    uint8_t kind; /* 0: an exclusion of common.tsv, for every kind */
-    uint8_t type, severity;
-    uint8_t nelems, anchor;         /* anchor: the required element the index files the rule under */
-    uint8_t min_before, max_before; /* tokens the elements before the anchor can take */
-    uint16_t first;                 /* into elems */
-} rule;
-
-typedef struct classdef {
-    char name[32];
-    uint16_t set;
-} classdef;
-
-typedef struct lexent {
-    uint16_t off; /* into the pool */
-    uint8_t len;  /* 0: a free slot */
-    uint8_t bits; /* CB_ bits */
-} lexent;
-
-typedef struct ruleset {
-    char pool[POOL_BYTES];
-    size_t npool;
-    lexent intern[INTERN_SLOTS]; /* the pool's words, so that each is stored once */
-    size_t ninterned;
-    word words[MAX_WORDS];
-    size_t nwords;
-    alt alts[MAX_ALTS];
-    size_t nalts;
-    set sets[MAX_SETS];
-    size_t nsets;
-    elem elems[MAX_ELEMS];
-    size_t nelems;
-    rule rules[MAX_RULES];
-    size_t nrules;
-    classdef classes[MAX_CLASSES];
-    size_t nclasses;
-    lexent lex[LEX_SLOTS]; /* the words of the engine classes */
-    uint16_t bucket_first[BUCKETS + 1];
-    uint16_t index[INDEX_MAX]; /* rule numbers, grouped by bucket */
-} ruleset;
-
-static const char *const kind_names[NLP_FLAG_KINDS] = {"harassment", "threat", "self_harm", "resign", "burnout"};
-
-const char *nlp_flag_kind_name(int kind) {
-    return kind >= 1 && kind <= NLP_FLAG_KINDS ? kind_names[kind - 1] : NULL;
-}
-
-int nlp_flag_kind_parse(const char *name) {
-    for (int k = 0; name && k < NLP_FLAG_KINDS; k++)
-        if (strcmp(name, kind_names[k]) == 0) return k + 1;
-    return 0;
-}
+#define SPEC_MAX   6  /* prefix and fuzzy words a token lists; past that, word_match decides */
+#define SPEC_OVER  255
+#define NO_ID      0xFFFF
 
 enum { T_SENT = 1, T_CLAUSE = 2, T_NUM = 4 };
 
 typedef struct token {
-    uint32_t start, end; /* bytes of the text */
-    uint32_t num;        /* value of a number token, capped at 10^6 */
-    uint8_t len;         /* bytes in sk; 0 when the word was too long */
-    uint8_t flags;       /* T_SENT: first of a sentence; T_CLAUSE: a comma-like mark came before */
-    char sk[WORD_MAX];   /* lower case, apostrophes dropped, doubled letters made single */
+    uint32_t start, end;     /* bytes of the text */
+    uint32_t num;            /* value of a number token, capped at 10^6 */
+    uint32_t hash;           /* flags__hash(0, sk, len) */
+    uint16_t id;             /* the rule word equal to sk (ruleset.wi), or NO_ID */
+    uint64_t gate;           /* what may_start tests a set's first_mask against */
+    uint8_t len;             /* bytes in sk; 0 when the word was too long */
+    uint8_t flags;           /* T_SENT: first of a sentence; T_CLAUSE: a comma-like mark came before */
+    uint8_t cls;             /* the engine classes it belongs to (CB_ bits) */
+    uint8_t nspec;           /* entries of spec, or SPEC_OVER when they did not fit */
+    uint16_t spec[SPEC_MAX]; /* the sids of the prefix and fuzzy words it matches */
+    char sk[WORD_MAX];       /* lower case, apostrophes dropped, doubled letters made single */
 } token;
 
 typedef struct lexer {
     const unsigned char *s;
     size_t len, pos;
-    int sent, clause; /* marks seen since the last token */
+    unsigned marks; /* T_SENT, T_CLAUSE: marks seen since the last token */
 } lexer;
 
 /* Code points that are not letters although they are not ASCII: Latin-1
@@ -170,8 +56,12 @@ static const struct {
     {0xFEFF, 0xFEFF}, {0xFF00, 0xFF20}, {0xFFF0, 0xFFFF}, {0x1F000, 0x1FAFF}, {0xE0000, 0xE007F},
 };
 
+static int is_ascii_letter(uint32_t cp) {
+    return (cp | 0x20) - 'a' < 26;
+}
+
 static int is_letter(uint32_t cp) {
-    if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    if (cp < 0x80) return is_ascii_letter(cp);
     for (size_t i = 0; i < sizeof non_letters / sizeof non_letters[0]; i++)
         if (cp >= non_letters[i].lo && cp <= non_letters[i].hi) return 0;
     return 1;
@@ -193,6 +83,10 @@ static int ends_clause(uint32_t cp) {
 
 /* Decodes one code point; an invalid byte decodes as U+FFFD (a separator) of length 1. */
 static size_t decode(const lexer *lx, size_t at, uint32_t *cp) {
+    if (lx->s[at] < 0x80) {
+        *cp = lx->s[at];
+        return 1;
+    }
     size_t n = utf8_decode(lx->s + at, lx->len - at, cp);
     if (n == 0) {
         *cp = 0xFFFD;
@@ -201,64 +95,96 @@ static size_t decode(const lexer *lx, size_t at, uint32_t *cp) {
     return n;
 }
 
-/* Appends byte C to T's normalised form, folding a letter that repeats the one
- * before ("harrassed" -> "harased"). Returns 0 when the word got too long. */
-static int push_byte(token *t, size_t *n, unsigned char c) {
-    if (c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
-    if (c >= 'a' && c <= 'z' && *n > 0 && (unsigned char)t->sk[*n - 1] == c) return 1;
-    if (*n >= WORD_MAX) return 0;
-    t->sk[(*n)++] = (char)c;
-    return 1;
-}
+/* Per ASCII byte, T_SENT or T_CLAUSE when it ends a sentence or a clause: the
+ * ASCII cases of ends_sentence and ends_clause. */
+static const uint8_t ascii_marks[128] = {
+    ['.'] = T_SENT,   ['!'] = T_SENT,   ['?'] = T_SENT,   [';'] = T_SENT,   ['\n'] = T_SENT,
+    ['\r'] = T_SENT,  [','] = T_CLAUSE, [':'] = T_CLAUSE, ['('] = T_CLAUSE, [')'] = T_CLAUSE,
+    ['['] = T_CLAUSE, [']'] = T_CLAUSE, ['"'] = T_CLAUSE,
+};
 
-/* Produces the next token. Returns 1 with T filled, 0 at the end of the text. */
+/* Produces the next token. Returns 1 with T's text fields filled, 0 at the end
+ * of the text. ASCII, most of any answer, takes a short way through each loop. */
 static int next_token(lexer *lx, token *t) {
-    while (lx->pos < lx->len) {
-        uint32_t cp;
-        size_t k = decode(lx, lx->pos, &cp);
-        int digit = cp >= '0' && cp <= '9';
-        /* U+02BC is a letter to Unicode but an apostrophe here: it never starts a word. */
-        if (!digit && (!is_letter(cp) || is_apostrophe(cp))) {
-            if (ends_sentence(cp)) lx->sent = 1;
-            if (ends_clause(cp)) lx->clause = 1;
-            lx->pos += k;
+    const unsigned char *s = lx->s;
+    const size_t end = lx->len;
+    size_t pos = lx->pos, k = 1;
+    unsigned marks = lx->marks;
+    uint32_t cp = 0;
+    for (;; pos += k) {
+        if (pos >= end) {
+            lx->pos = pos;
+            lx->marks = marks;
+            return 0;
+        }
+        cp = s[pos];
+        k = 1;
+        if (is_ascii_letter(cp) || cp - '0' < 10) break;
+        if (cp < 0x80) {
+            marks |= ascii_marks[cp];
             continue;
         }
-        size_t i = lx->pos, n = 0;
-        int fits = 1;
-        uint32_t num = 0;
-        while (i < lx->len) {
-            k = decode(lx, i, &cp);
-            if (digit) {
-                if (!(cp >= '0' && cp <= '9')) break;
-                if (num < 1000000) num = num * 10 + (cp - '0');
-                if (n < WORD_MAX) {
-                    t->sk[n++] = (char)cp;
-                } else {
-                    fits = 0;
-                }
-            } else if (is_apostrophe(cp)) {
-                /* "don't", "I’m": the apostrophe joins letters and is dropped. */
-                uint32_t next = 0;
-                if (i + k < lx->len) decode(lx, i + k, &next);
-                if (!is_letter(next)) break;
-            } else if (is_letter(cp)) {
-                for (size_t b = 0; b < k && fits; b++) fits = push_byte(t, &n, lx->s[i + b]);
-            } else {
-                break;
-            }
-            i += k;
-        }
-        t->start = (uint32_t)lx->pos;
-        t->end = (uint32_t)i;
-        t->len = fits ? (uint8_t)n : 0;
-        t->num = num;
-        t->flags = (uint8_t)((lx->sent ? T_SENT : 0) | (lx->clause ? T_CLAUSE : 0) | (digit ? T_NUM : 0));
-        lx->sent = lx->clause = 0;
-        lx->pos = i;
-        return 1;
+        k = decode(lx, pos, &cp);
+        /* U+02BC is a letter to Unicode but an apostrophe here: it never starts a word. */
+        if (is_letter(cp) && !is_apostrophe(cp)) break;
+        if (ends_sentence(cp)) marks |= T_SENT;
+        if (ends_clause(cp)) marks |= T_CLAUSE;
     }
-    return 0;
+    int digit = cp - '0' < 10, fits = 1, rehash = 0;
+    size_t i = pos, n = 0;
+    uint32_t num = 0, h = 2166136261u; /* flags__hash(0, sk, n), while only ASCII went in */
+    char *sk = t->sk;
+    memset(sk, 0, WORD_MAX); /* same_word reads all of it */
+    for (; digit && i < end && (uint32_t)s[i] - '0' < 10; i++) {
+        if (num < 1000000) num = num * 10 + (uint32_t)(s[i] - '0');
+        if (n < WORD_MAX) {
+            sk[n++] = (char)s[i];
+            h = (h ^ s[i]) * 16777619u;
+        } else {
+            fits = 0;
+        }
+    }
+    unsigned last = 0; /* sk[n - 1], or 0 */
+    while (!digit) {
+        /* A run of ASCII letters, flags__push_byte inline. */
+        for (; i < end; i++) {
+            unsigned c = s[i] | 0x20u;
+            if (c - 'a' >= 26) break;
+            if (fits && c != last) {
+                if (n == WORD_MAX) {
+                    fits = 0;
+                    continue;
+                }
+                sk[n++] = (char)c;
+                last = c;
+                h = (h ^ c) * 16777619u;
+            }
+        }
+        if (i >= end || (s[i] < 0x80 && s[i] != '\'')) break;
+        k = decode(lx, i, &cp);
+        if (is_apostrophe(cp)) {
+            /* "don't", "I’m": the apostrophe joins letters and is dropped. */
+            uint32_t next = 0;
+            if (i + k < end) decode(lx, i + k, &next);
+            if (!is_letter(next)) break;
+        } else if (is_letter(cp)) {
+            for (size_t j = 0; j < k && fits; j++) fits = flags__push_byte(sk, &n, s[i + j]);
+            last = n ? (unsigned char)sk[n - 1] : 0;
+            rehash = 1;
+        } else {
+            break;
+        }
+        i += k;
+    }
+    t->start = (uint32_t)pos;
+    t->end = (uint32_t)i;
+    t->len = fits ? (uint8_t)n : 0;
+    t->hash = rehash ? flags__hash(0, sk, n) : h;
+    t->num = num;
+    t->flags = (uint8_t)(marks | (digit ? T_NUM : 0));
+    lx->marks = 0;
+    lx->pos = i;
+    return 1;
 }
 
 /* 1 when A (LA bytes) and B (LB bytes) are at most one insertion, deletion,
@@ -274,6 +200,9 @@ static int within_one_edit(const char *a, size_t la, const char *b, size_t lb) {
     return i + 1 < lb && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, lb - i - 2) == 0;
 }
 
+/* 1 when rule word W matches token T, from their text: the definition. Tokens
+ * run it once per prefix or fuzzy word that may match them (find_specials);
+ * matching itself compares what that left in the token (word_is). */
 static int word_match(const ruleset *rs, const word *w, const token *t) {
     if (t->len == 0 || ((t->flags & T_NUM) && w->prefix)) return 0;
     const char *ws = rs->pool + w->off;
@@ -291,21 +220,179 @@ static int word_match(const ruleset *rs, const word *w, const token *t) {
     return 0;
 }
 
+/* Lists in T the prefix and fuzzy words it matches. Any that does shares its
+ * first two bytes (a fuzzy word) or three (a prefix word) with T, so only the
+ * chains of those are tried. H2 and H3 hash them as the chains do. */
+static void find_specials(const ruleset *rs, token *t, uint32_t h2, uint32_t h3) {
+    for (int k = 0; k < 2 && (k == 0 || t->len >= 3); k++) {
+        unsigned sid = rs->spec_head[k][(k ? h3 : h2) & (SPEC_BUCKETS - 1)];
+        for (; sid; sid = rs->spec_next[sid]) {
+            const word *w = &rs->words[rs->spec_word[sid]];
+            /* What word_match asks first, without the call: a prefix word fits
+             * in the token, a fuzzy one is at most one byte longer. */
+            if (t->len + w->fuzzy < w->len || t->sk[1] != rs->pool[w->off + 1] || !word_match(rs, w, t)) continue;
+            if (t->nspec == SPEC_MAX) {
+                t->nspec = SPEC_OVER;
+                return;
+            }
+            t->spec[t->nspec++] = (uint16_t)sid;
+        }
+    }
+}
+
+int flags__matches_special(const ruleset *rs, const char *s, size_t len) {
+    token t;
+    memset(&t, 0, sizeof t);
+    memcpy(t.sk, s, len);
+    t.len = (uint8_t)len;
+    t.flags = len && (uint32_t)s[0] - '0' < 10 ? T_NUM : 0; /* a word of digits is a number token */
+    if (len >= 2) find_specials(rs, &t, flags__hash(K_PRE2, t.sk, 2), len >= 3 ? flags__hash(K_PRE3, t.sk, 3) : 0);
+    return t.nspec != 0;
+}
+
+/* memcmp(A, B, N) == 0 for N <= WORD_MAX, reading WORD_MAX bytes of each, 8
+ * at a time without a branch on N: words are short, and their lengths vary too
+ * much for a byte loop to be predicted. */
+static int same_word(const char *a, const char *b, size_t n) {
+    static const unsigned char lead[16] = {255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0};
+    uint64_t diff = 0;
+    for (size_t i = 0; i < WORD_MAX; i += 8) {
+        size_t m = n > i ? (n - i < 8 ? n - i : 8) : 0;
+        uint64_t x, y, mask;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        memcpy(&mask, lead + 8 - m, 8);
+        diff |= (x ^ y) & mask;
+    }
+    return diff == 0;
+}
+
+/* Fills what matching needs to know of token T: its word, its classes and
+ * its special words. */
+static void look_up(const ruleset *rs, token *t) {
+    t->id = NO_ID;
+    t->cls = 0;
+    t->nspec = 0;
+    t->gate = 0;
+    size_t len = t->len;
+    if (len == 0) return;
+    int no_special = 0; /* the word's W_NO_SPECIAL */
+    for (uint32_t i = t->hash & rs->look_mask; rs->look[i]; i = (i + 1) & rs->look_mask) {
+        uint32_t v = rs->look[i];
+        if ((v ^ t->hash) >> 16) continue;
+        const winfo *x = &rs->wi[(v & 0xFFFF) - 1];
+        if (x->len == len && same_word(rs->pool + x->off, t->sk, len)) {
+            t->id = (uint16_t)((v & 0xFFFF) - 1);
+            t->cls = x->bits & ~W_NO_SPECIAL;
+            no_special = x->bits & W_NO_SPECIAL;
+            break;
+        }
+    }
+    unsigned pair = len >= 2 ? (unsigned char)t->sk[0] << 8 | (unsigned char)t->sk[1] : 0;
+    if (!no_special && len >= 2 && (rs->spec_pairs[pair / 64] >> (pair % 64) & 1))
+        find_specials(rs, t, flags__hash(K_PRE2, t->sk, 2), len >= 3 ? flags__hash(K_PRE3, t->sk, 3) : 0);
+    if (t->id != NO_ID) t->gate = flags__word_bit(t->id);
+    if (t->nspec) t->gate |= FIRST_SPECIAL;
+}
+
+/* The index buckets token T may find rules in, in the order they are tried:
+ * its whole word, its first three bytes, its first two. Returns how many. */
+static int token_buckets(const token *t, unsigned *b) {
+    int n = 0;
+    if (t->len == 0) return 0;
+    b[n++] = flags__hash(K_FULL, t->sk, t->len) & (BUCKETS - 1);
+    if (t->len >= 3) b[n++] = flags__hash(K_PRE3, t->sk, 3) & (BUCKETS - 1);
+    if (t->len >= 2) b[n++] = flags__hash(K_PRE2, t->sk, 2) & (BUCKETS - 1);
+    return n;
+}
+
+/* 1 when rule word W matches token T (as word_match decides). */
+static int word_is(const ruleset *rs, const word *w, const token *t) {
+    if (!w->sid) return t->id == w->id;
+    if (t->nspec == SPEC_OVER) return word_match(rs, w, t);
+    for (int i = 0; i < t->nspec; i++)
+        if (t->spec[i] == w->sid) return 1;
+    return 0;
+}
+
 typedef struct window {
     const token *t;
-    const uint8_t *cls; /* per token: the engine classes it belongs to (CB_ bits) */
     int n;
 } window;
 
-/* 1 when alternative A matches the tokens at POS. Its words are consecutive:
- * no sentence end and no comma between them. */
-static int alt_at(const ruleset *rs, const alt *a, const window *w, int pos) {
+/* The alternatives of a set whose first word matches a token, in the set's
+ * order: a merge of those starting with the token's word (a run of starts)
+ * and those starting with a prefix or fuzzy word that the token matches. */
+typedef struct starts {
+    const uint32_t *e, *eend; /* e: the next of the run, while its id is the token's */
+    const uint16_t *p;
+    size_t np;
+    uint32_t id;
+} starts;
+
+/* 0 when no alternative of set SETNO can start at token T: its word (if any)
+ * misses the set's first_mask, and it matches no prefix or fuzzy word or the
+ * set has none first. T's gate holds the bit of its word, and FIRST_SPECIAL
+ * when it matches a prefix or fuzzy word. */
+static int may_start(const ruleset *rs, uint16_t setno, const token *t) {
+    return (rs->first_mask[setno] & t->gate) != 0;
+}
+
+static void starts_init(const ruleset *rs, uint16_t setno, const token *t, starts *c) {
+    const set *st = &rs->sets[setno];
+    c->e = c->eend = rs->starts;
+    c->np = 0;
+    c->id = t->id;
+    if (t->id != NO_ID) {
+        /* The first entry not below (id << 16): a binary search whose steps
+         * compile to conditional moves, not branches. */
+        const uint32_t *a = rs->starts + st->pfirst, key = (uint32_t)t->id << 16;
+        size_t n = st->pcount;
+        c->eend = a + n;
+        while (n > 1) {
+            size_t half = n / 2;
+            a += half * (a[half - 1] < key);
+            n -= half;
+        }
+        c->e = a + (n == 1 && *a < key);
+    }
+    if (t->nspec) {
+        c->p = rs->spec_alts + st->sfirst;
+        c->np = st->scount;
+    }
+}
+
+/* The next of those alternatives (an alt number), or -1. */
+static int starts_next(const ruleset *rs, starts *c, const token *t) {
+    while (c->np && !word_is(rs, &rs->words[rs->alts[*c->p].first], t)) {
+        c->p++;
+        c->np--;
+    }
+    if (c->e < c->eend && (*c->e >> 16) == c->id && (!c->np || (*c->e & 0xFFFF) < *c->p))
+        return (int)(*c->e++ & 0xFFFF);
+    if (c->np) {
+        c->np--;
+        return *c->p++;
+    }
+    return -1;
+}
+
+/* 1 when alternative A, whose first word matches the token at POS, matches
+ * from there. Its words are consecutive: no sentence end and no comma between
+ * them. */
+static int rest_at(const ruleset *rs, const alt *a, const window *w, int pos) {
     if (pos + a->n > w->n) return 0;
-    for (int k = 0; k < a->n; k++) {
-        if (k > 0 && (w->t[pos + k].flags & (T_SENT | T_CLAUSE))) return 0;
-        if (!word_match(rs, &rs->words[a->first + k], &w->t[pos + k])) return 0;
+    for (int k = 1; k < a->n; k++) {
+        if (w->t[pos + k].flags & (T_SENT | T_CLAUSE)) return 0;
+        if (!word_is(rs, &rs->words[a->first + k], &w->t[pos + k])) return 0;
     }
     return 1;
+}
+
+/* 1 when an element with gate GATE cannot start at token POS, so that
+ * matching on from there would fail at once: it need not be called. */
+static int gate_closed(const ruleset *rs, uint16_t gate, const window *w, int pos) {
+    return gate != NO_GATE && (pos >= w->n || !may_start(rs, gate, &w->t[pos]));
 }
 
 /* Matches elements EI.. of R at token POS; the match started at START. A
@@ -322,9 +409,10 @@ static int match_from(const ruleset *rs, const rule *r, int ei, const window *w,
     if (e->type == E_GAP) {
         /* A gap skips no sentence end and no negation: "it was never handled". */
         for (int g = 0; g <= e->gap; g++) {
-            if (g > 0 && (pos + g > w->n || (w->t[pos + g - 1].flags & T_SENT) || (w->cls[pos + g - 1] & CB_NEGATOR)))
+            if (g > 0 && (pos + g > w->n || (w->t[pos + g - 1].flags & T_SENT) || (w->t[pos + g - 1].cls & CB_NEGATOR)))
                 break;
-            if (match_from(rs, r, ei + 1, w, start, pos + g, 1, end)) return 1;
+            if (!gate_closed(rs, e->next_gate, w, pos + g) && match_from(rs, r, ei + 1, w, start, pos + g, 1, end))
+                return 1;
         }
         return 0;
     }
@@ -332,21 +420,27 @@ static int match_from(const ruleset *rs, const rule *r, int ei, const window *w,
     if (here && e->type == E_NUM) {
         const token *t = &w->t[pos];
         if ((t->flags & T_NUM) && t->num >= e->num && match_from(rs, r, ei + 1, w, start, pos + 1, 0, end)) return 1;
-    } else if (here) {
-        const set *st = &rs->sets[e->set];
-        for (size_t i = 0; i < st->count; i++) {
-            const alt *a = &rs->alts[st->first + i];
-            if (alt_at(rs, a, w, pos) && match_from(rs, r, ei + 1, w, start, pos + a->n, 0, end)) return 1;
+    } else if (here && may_start(rs, e->set, &w->t[pos])) {
+        starts c;
+        starts_init(rs, e->set, &w->t[pos], &c);
+        for (int i = starts_next(rs, &c, &w->t[pos]); i >= 0; i = starts_next(rs, &c, &w->t[pos])) {
+            const alt *a = &rs->alts[i];
+            if (rest_at(rs, a, w, pos) && !gate_closed(rs, e->next_gate, w, pos + a->n) &&
+                match_from(rs, r, ei + 1, w, start, pos + a->n, 0, end))
+                return 1;
         }
     }
-    return e->optional && match_from(rs, r, ei + 1, w, start, pos, loose, end);
+    return e->optional && !gate_closed(rs, e->next_gate, w, pos) &&
+           match_from(rs, r, ei + 1, w, start, pos, loose, end);
 }
 
 /* 1 when element E can match at token POS, ignoring what comes before. */
 static int elem_at(const ruleset *rs, const elem *e, const window *w, int pos) {
-    const set *st = &rs->sets[e->set];
-    for (size_t i = 0; i < st->count; i++)
-        if (alt_at(rs, &rs->alts[st->first + i], w, pos)) return 1;
+    if (!may_start(rs, e->set, &w->t[pos])) return 0;
+    starts c;
+    starts_init(rs, e->set, &w->t[pos], &c);
+    for (int i = starts_next(rs, &c, &w->t[pos]); i >= 0; i = starts_next(rs, &c, &w->t[pos]))
+        if (rest_at(rs, &rs->alts[i], w, pos)) return 1;
     return 0;
 }
 
@@ -361,59 +455,20 @@ static int elem_at(const ruleset *rs, const elem *e, const window *w, int pos) {
  * I'm burned out"). */
 static int negated(const window *w, int s) {
     const token *t = w->t;
-    const uint8_t *c = w->cls;
-    if (c[s] & CB_SCOPE_END) return 0; /* "never promoted because of my race" */
+    if (t[s].cls & CB_SCOPE_END) return 0; /* "never promoted because of my race" */
     int subject_between = 0;
     for (int k = s, steps = 0; k > 0 && steps < NEG_WINDOW; steps++) {
         if (t[k].flags & T_SENT) return 0;
-        int subj = c[k] & CB_SUBJECT;
+        int subj = t[k].cls & CB_SUBJECT;
         if ((t[k].flags & T_CLAUSE) && subj) return 0;
         if (k < s && subj) subject_between = 1;
         k--;
-        if (c[k] & CB_SCOPE_END) return 0;
-        if (subj && (c[k] & CB_JOINER)) return 0;
-        if ((c[k] & CB_NEGATOR) && !(c[k + 1] & CB_NEG_RELEASE))
-            return !(subject_between && (c[k] & CB_NEG_VERB) && !(c[k + 1] & CB_NEG_RAISE));
+        if (t[k].cls & CB_SCOPE_END) return 0;
+        if (subj && (t[k].cls & CB_JOINER)) return 0;
+        if ((t[k].cls & CB_NEGATOR) && !(t[k + 1].cls & CB_NEG_RELEASE))
+            return !(subject_between && (t[k].cls & CB_NEG_VERB) && !(t[k + 1].cls & CB_NEG_RAISE));
     }
     return 0;
-}
-
-static unsigned hash_bytes(unsigned tag, const char *s, size_t len) {
-    uint32_t h = 2166136261u ^ tag;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-/* The index bucket of a rule word: by the whole word, by its first three bytes
- * when it is a prefix, by its first two when it may match with a typo. */
-static unsigned word_bucket(const ruleset *rs, const word *w) {
-    const char *ws = rs->pool + w->off;
-    if (w->len >= FUZZY_MIN && w->fuzzy) return hash_bytes(K_PRE2, ws, 2) & (BUCKETS - 1);
-    if (w->prefix) return hash_bytes(K_PRE3, ws, 3) & (BUCKETS - 1);
-    return hash_bytes(K_FULL, ws, w->len) & (BUCKETS - 1);
-}
-
-/* The buckets a token may find rules in; returns how many (0..3). */
-static int token_buckets(const token *t, unsigned *b) {
-    int n = 0;
-    if (t->len == 0) return 0;
-    b[n++] = hash_bytes(K_FULL, t->sk, t->len) & (BUCKETS - 1);
-    if (t->len >= 3) b[n++] = hash_bytes(K_PRE3, t->sk, 3) & (BUCKETS - 1);
-    if (t->len >= 2) b[n++] = hash_bytes(K_PRE2, t->sk, 2) & (BUCKETS - 1);
-    return n;
-}
-
-/* The engine classes of token T (CB_ bits), from the exact-word table. */
-static uint8_t token_classes(const ruleset *rs, const token *t) {
-    if (t->len == 0) return 0;
-    for (unsigned i = hash_bytes(0, t->sk, t->len) & (LEX_SLOTS - 1);; i = (i + 1) & (LEX_SLOTS - 1)) {
-        const lexent *e = &rs->lex[i];
-        if (e->len == 0) return 0;
-        if (e->len == t->len && memcmp(rs->pool + e->off, t->sk, t->len) == 0) return e->bits;
-    }
 }
 
 typedef struct best {
@@ -449,487 +504,94 @@ static void record(const rule *r, const window *w, int p, int end, scanstate *ss
     }
 }
 
+typedef struct scanner {
+    const ruleset *rs;
+    window w;
+    int floor;                      /* the first start this pass tries */
+    uint16_t next_start[MAX_RULES]; /* per rule: the first start not tried yet, when above the floor */
+    scanstate ss;
+    best *out;
+} scanner;
+
+/* Tries rule RI where token Q may match its anchor (SURE: it does): from
+ * each start that can reach Q and was not tried before. A start where the
+ * first element, a required one, cannot begin is skipped without a call. */
+static void try_rule(scanner *sc, unsigned ri, int q, int sure) {
+    const ruleset *rs = sc->rs;
+    const rule *r = &rs->rules[ri];
+    int lo = q - r->max_before, hi = q - r->min_before;
+    if (lo < sc->floor) lo = sc->floor;
+    if (lo < sc->next_start[ri]) lo = sc->next_start[ri];
+    if (hi < lo || (!sure && !elem_at(rs, &rs->elems[r->first + r->anchor], &sc->w, q))) return;
+    sc->next_start[ri] = (uint16_t)(hi + 1);
+    for (int p = lo; p <= hi; p++) {
+        int end;
+        if (gate_closed(rs, r->gate, &sc->w, p)) continue;
+        if (match_from(rs, r, 0, &sc->w, p, p, 0, &end) && !negated(&sc->w, p))
+            record(r, &sc->w, p, end, &sc->ss, sc->out);
+    }
+}
+
 /* Runs the rules over the tokens of W: first the exclusions, then the hits. A
  * rule is tried only where a token matches its anchor, from the starts that can
- * reach that token. Hits start at FROM or later (the tokens before are context
- * kept from the previous window). */
+ * reach that token, and each start once. Hits start at FROM or later (the
+ * tokens before are context kept from the previous window).
+ *
+ * Which of two hits of a kind with the same severity and start wins depends on
+ * the order they are found in: token by token, then by the token's index
+ * buckets (whole word, first three bytes, first two), rule by rule in each.
+ * A token that matches no prefix or fuzzy word can match only the anchors
+ * that start with its own word, which are all in its first bucket: the word
+ * index lists exactly those, in the same order, without the bucket's other
+ * rules. The other tokens go through the buckets. */
 static void scan(const ruleset *rs, const token *t, int n, int from, best *out) {
-    uint8_t cls[WIN_TOKENS];
-    unsigned keys[WIN_TOKENS][3];
-    int nkeys[WIN_TOKENS];
-    uint16_t next_start[MAX_RULES]; /* per rule: the first start not tried yet */
-    scanstate ss;
+    scanner sc;
+    sc.rs = rs;
+    sc.w.t = t;
+    sc.w.n = n;
+    sc.out = out;
+    /* Per pass, the tokens that can start a rule of it, in order, so that the
+     * passes skip the others without a branch each. */
+    uint8_t todo[2][WIN_TOKENS];
+    int ntodo[2] = {0, 0};
     for (int i = 0, s = 0; i < n; i++) {
         if (i > 0 && (t[i].flags & T_SENT)) s++;
-        ss.sentence[i] = s;
-        ss.excluded[i] = ss.voided[i] = 0;
-        cls[i] = token_classes(rs, &t[i]);
-        nkeys[i] = token_buckets(&t[i], keys[i]);
+        sc.ss.sentence[i] = s;
+        sc.ss.excluded[i] = sc.ss.voided[i] = 0;
+        const winfo *e = &rs->wi[t[i].id == NO_ID ? NO_RULES : t[i].id];
+        int buckets = !rs->word_rules_ok || t[i].nspec;
+        todo[0][ntodo[0]] = (uint8_t)i;
+        ntodo[0] += buckets | (e->nexcl != 0);
+        todo[1][ntodo[1]] = (uint8_t)i;
+        ntodo[1] += buckets | (e->nhits != 0);
     }
-    window w = {t, cls, n};
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t r = 0; r < rs->nrules; r++) next_start[r] = (uint16_t)(pass ? from : 0);
-        for (int q = 0; q < n; q++) {
-            for (int kk = 0; kk < nkeys[q]; kk++) {
-                unsigned b = keys[q][kk];
-                for (unsigned j = rs->bucket_first[b]; j < rs->bucket_first[b + 1]; j++) {
-                    const rule *r = &rs->rules[rs->index[j]];
-                    if ((r->type == R_HIT) != (pass == 1)) continue;
-                    int lo = q - r->max_before, hi = q - r->min_before;
-                    if (lo < next_start[rs->index[j]]) lo = next_start[rs->index[j]];
-                    if (hi < lo || !elem_at(rs, &rs->elems[r->first + r->anchor], &w, q)) continue;
-                    next_start[rs->index[j]] = (uint16_t)(hi + 1);
-                    for (int p = lo; p <= hi; p++) {
-                        int end;
-                        if (match_from(rs, r, 0, &w, p, p, 0, &end) && !negated(&w, p)) record(r, &w, p, end, &ss, out);
-                    }
-                }
+        memset(sc.next_start, 0, rs->nrules * sizeof sc.next_start[0]);
+        sc.floor = pass ? from : 0;
+        for (int k = 0; k < ntodo[pass]; k++) {
+            int q = todo[pass][k];
+            if (rs->word_rules_ok && t[q].nspec == 0) {
+                const winfo *e = &rs->wi[t[q].id];
+                const uint16_t *rules = rs->word_rules + e->rfirst + (pass ? e->nexcl : 0);
+                for (unsigned j = 0, nj = pass ? e->nhits : e->nexcl; j < nj; j++)
+                    try_rule(&sc, rules[j] & WR_RULE, q, rules[j] & WR_SURE);
+                continue;
+            }
+            unsigned keys[3];
+            int nkeys = token_buckets(&t[q], keys);
+            for (int kk = 0; kk < nkeys; kk++) {
+                unsigned b = keys[kk];
+                unsigned j = pass ? rs->bucket_hits[b] : rs->bucket_first[b];
+                unsigned jend = pass ? rs->bucket_first[b + 1] : rs->bucket_hits[b];
+                for (; j < jend; j++) try_rule(&sc, rs->index[j], q, 0);
             }
         }
     }
-}
-
-static ruleset g_rules;
-static int g_status = HARK_EINVAL;
-static char g_err[256];
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-
-typedef struct parser {
-    ruleset *rs;
-    const char *file; /* as named in messages */
-    int line;
-    int kind; /* of the file; 0 for common.tsv */
-    char *err;
-    size_t errlen;
-} parser;
-
-static int fail(parser *p, const char *fmt, ...) {
-    if (p->err && p->errlen) {
-        int n = snprintf(p->err, p->errlen, "%s:%d: ", p->file, p->line);
-        if (n >= 0 && (size_t)n < p->errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return HARK_EINVAL;
-}
-
-static int find_class(const ruleset *rs, const char *name, size_t len) {
-    for (size_t i = 0; i < rs->nclasses; i++)
-        if (strlen(rs->classes[i].name) == len && memcmp(rs->classes[i].name, name, len) == 0) return (int)i;
-    return -1;
-}
-
-/* Normalises one rule word the way next_token normalises text into the pool. */
-static int parse_word(parser *p, const char *s, size_t n, word *w) {
-    memset(w, 0, sizeof *w);
-    if (n > 0 && s[0] == '~') {
-        w->fuzzy = 1;
-        s++;
-        n--;
-    }
-    if (n > 0 && s[n - 1] == '*') {
-        w->prefix = 1;
-        n--;
-    }
-    token t;
-    size_t len = 0;
-    int digits = 0, letters = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\'') continue;
-        if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x99) {
-            i += 2;
-            continue;
-        }
-        if (c >= '0' && c <= '9') {
-            digits = 1;
-            if (len >= WORD_MAX) return fail(p, "word \"%.*s\" is too long", (int)n, s);
-            t.sk[len++] = (char)c;
-            continue;
-        }
-        if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && c < 0x80)
-            return fail(p, "character '%c' in \"%.*s\": words hold letters, digits and apostrophes", c, (int)n, s);
-        letters = 1;
-        if (!push_byte(&t, &len, c)) return fail(p, "word \"%.*s\" is too long", (int)n, s);
-    }
-    if (len == 0) return fail(p, "empty word in \"%.*s\"", (int)n, s);
-    if (digits && letters) return fail(p, "\"%.*s\" mixes letters and digits, which the text never does", (int)n, s);
-    if (w->prefix && len < 3) return fail(p, "prefix \"%.*s*\" is shorter than three letters", (int)n, s);
-    if (w->fuzzy && len < FUZZY_MIN)
-        return fail(p, "\"~%.*s\" is shorter than %d letters: short words match no typos", (int)n, s, FUZZY_MIN);
-    ruleset *rs = p->rs;
-    unsigned slot = hash_bytes(0, t.sk, len) & (INTERN_SLOTS - 1);
-    while (rs->intern[slot].len &&
-           !(rs->intern[slot].len == len && memcmp(rs->pool + rs->intern[slot].off, t.sk, len) == 0))
-        slot = (slot + 1) & (INTERN_SLOTS - 1);
-    if (!rs->intern[slot].len) {
-        if (rs->npool + len > POOL_BYTES || ++rs->ninterned >= INTERN_SLOTS / 2)
-            return fail(p, "too many distinct words (more than %d bytes)", POOL_BYTES);
-        memcpy(rs->pool + rs->npool, t.sk, len);
-        rs->intern[slot].off = (uint16_t)rs->npool;
-        rs->intern[slot].len = (uint8_t)len;
-        rs->npool += len;
-    }
-    w->off = rs->intern[slot].off;
-    w->len = (uint8_t)len;
-    return HARK_OK;
-}
-
-/* Parses "a|b_c|@class|harass*" into a new set of alternatives. */
-static int parse_set(parser *p, const char *s, size_t n, uint16_t *setno) {
-    ruleset *rs = p->rs;
-    if (rs->nsets >= MAX_SETS) return fail(p, "too many elements (more than %d)", MAX_SETS);
-    size_t first = rs->nalts;
-    for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && s[j] != '|') j++;
-        if (j == i) return fail(p, "empty alternative in \"%.*s\"", (int)n, s);
-        if (s[i] == '@') {
-            int c = find_class(rs, s + i, j - i);
-            if (c < 0) return fail(p, "unknown class %.*s (classes are defined before use)", (int)(j - i), s + i);
-            const set *src = &rs->sets[rs->classes[c].set];
-            if (rs->nalts + src->count > MAX_ALTS) return fail(p, "too many alternatives (more than %d)", MAX_ALTS);
-            memcpy(&rs->alts[rs->nalts], &rs->alts[src->first], src->count * sizeof(alt));
-            rs->nalts += src->count;
-        } else {
-            if (rs->nalts >= MAX_ALTS) return fail(p, "too many alternatives (more than %d)", MAX_ALTS);
-            alt *a = &rs->alts[rs->nalts];
-            a->first = (uint16_t)rs->nwords;
-            a->n = 0;
-            for (size_t k = i; k < j;) {
-                size_t e = k;
-                while (e < j && s[e] != '_') e++;
-                if (a->n == ALT_WORDS)
-                    return fail(p, "\"%.*s\" has more than %d words", (int)(j - i), s + i, ALT_WORDS);
-                if (rs->nwords >= MAX_WORDS) return fail(p, "too many words (more than %d)", MAX_WORDS);
-                int rc = parse_word(p, s + k, e - k, &rs->words[rs->nwords]);
-                if (rc) return rc;
-                rs->nwords++;
-                a->n++;
-                k = e + 1;
-            }
-            rs->nalts++;
-        }
-        i = j + 1;
-    }
-    if (rs->nalts - first > UINT16_MAX) return fail(p, "too many alternatives in one element");
-    rs->sets[rs->nsets].first = (uint16_t)first;
-    rs->sets[rs->nsets].count = (uint16_t)(rs->nalts - first);
-    *setno = (uint16_t)rs->nsets++;
-    return HARK_OK;
-}
-
-static int parse_elem(parser *p, const char *s, size_t n, elem *e) {
-    memset(e, 0, sizeof *e);
-    if (n >= 2 && s[0] == '.' && s[1] == '.') {
-        int g = 0;
-        for (size_t i = 2; i < n && g <= GAP_MAX; i++) {
-            if (s[i] < '0' || s[i] > '9') return fail(p, "gap \"%.*s\" is not ..N", (int)n, s);
-            g = g * 10 + (s[i] - '0');
-        }
-        if (g < 1 || g > GAP_MAX) return fail(p, "gap \"%.*s\" is not ..1 to ..%d", (int)n, s, GAP_MAX);
-        e->type = E_GAP;
-        e->gap = (uint8_t)g;
-        e->max_len = (uint8_t)g;
-        return HARK_OK;
-    }
-    if (n > 0 && s[n - 1] == '?') {
-        e->optional = 1;
-        n--;
-    }
-    if (n == 0) return fail(p, "empty element");
-    if (s[0] == '#') {
-        uint32_t v = 0;
-        size_t i = 1;
-        for (; i < n && s[i] >= '0' && s[i] <= '9' && v < 1000000; i++) v = v * 10 + (uint32_t)(s[i] - '0');
-        if (i == 1 || i + 1 != n || s[i] != '+') return fail(p, "number \"%.*s\" is not #N+", (int)n, s);
-        e->type = E_NUM;
-        e->num = v;
-        e->min_len = e->max_len = 1;
-        return HARK_OK;
-    }
-    e->type = E_ALTS;
-    int c = s[0] == '@' && !memchr(s, '|', n) ? find_class(p->rs, s, n) : -1;
-    if (c >= 0) {
-        e->set = p->rs->classes[c].set; /* a class alone is shared, not copied */
-    } else {
-        int rc = parse_set(p, s, n, &e->set);
-        if (rc) return rc;
-    }
-    const set *st = &p->rs->sets[e->set];
-    e->min_len = ALT_WORDS;
-    for (size_t i = 0; i < st->count; i++) {
-        uint8_t words = p->rs->alts[st->first + i].n;
-        if (words > e->max_len) e->max_len = words;
-        if (words < e->min_len) e->min_len = words;
-    }
-    return HARK_OK;
-}
-
-/* The cost of filing a rule under element E: short words ("i", "to") are in
- * most texts and would make the rule a candidate for nearly every answer. */
-static unsigned anchor_cost(const ruleset *rs, const elem *e) {
-    const set *st = &rs->sets[e->set];
-    unsigned cost = 0;
-    for (size_t i = 0; i < st->count; i++) cost += rs->words[rs->alts[st->first + i].first].len <= 3 ? 50 : 1;
-    return cost;
-}
-
-static int parse_pattern(parser *p, const char *s, size_t n, rule *r) {
-    ruleset *rs = p->rs;
-    r->first = (uint16_t)rs->nelems;
-    r->nelems = 0;
-    int span = 0, anchor = -1;
-    unsigned best_cost = 0;
-    for (size_t i = 0; i < n;) {
-        if (s[i] == ' ') {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < n && s[j] != ' ') j++;
-        if (r->nelems == ELEM_MAX) return fail(p, "pattern has more than %d elements", ELEM_MAX);
-        if (rs->nelems >= MAX_ELEMS) return fail(p, "too many elements (more than %d)", MAX_ELEMS);
-        elem *e = &rs->elems[rs->nelems];
-        int rc = parse_elem(p, s + i, j - i, e);
-        if (rc) return rc;
-        span += e->max_len;
-        if (e->type == E_ALTS && !e->optional) {
-            unsigned cost = anchor_cost(rs, e);
-            if (anchor < 0 || cost < best_cost) {
-                anchor = r->nelems;
-                best_cost = cost;
-            }
-        }
-        rs->nelems++;
-        r->nelems++;
-        i = j;
-    }
-    if (r->nelems == 0) return fail(p, "empty pattern");
-    if (anchor < 0) return fail(p, "pattern needs at least one word that is not optional");
-    if (rs->elems[r->first].type == E_GAP || rs->elems[r->first + r->nelems - 1].type == E_GAP)
-        return fail(p, "pattern starts or ends with a gap");
-    if (span > SPAN_MAX) return fail(p, "pattern can cover %d tokens, more than %d", span, SPAN_MAX);
-    r->anchor = (uint8_t)anchor;
-    r->min_before = r->max_before = 0;
-    for (int i = 0; i < anchor; i++) {
-        const elem *e = &rs->elems[r->first + i];
-        if (!e->optional && e->type != E_GAP) r->min_before = (uint8_t)(r->min_before + e->min_len);
-        r->max_before = (uint8_t)(r->max_before + e->max_len);
-    }
-    return HARK_OK;
-}
-
-static int parse_line(parser *p, const char *s, size_t n) {
-    const char *f[3];
-    size_t fl[3];
-    int nf = 0;
-    for (size_t i = 0; i <= n && nf < 4;) {
-        size_t j = i;
-        while (j < n && s[j] != '\t') j++;
-        if (nf == 3) return fail(p, "more than three tab-separated fields");
-        f[nf] = s + i;
-        fl[nf] = j - i;
-        nf++;
-        i = j + 1;
-    }
-    if (nf != 3) return fail(p, "expected TYPE<TAB>SEVERITY<TAB>PATTERN, found %d field(s)", nf);
-    ruleset *rs = p->rs;
-    int type;
-    if (fl[0] == 3 && memcmp(f[0], "hit", 3) == 0) {
-        type = R_HIT;
-    } else if (fl[0] == 3 && memcmp(f[0], "not", 3) == 0) {
-        type = R_NOT;
-    } else if (fl[0] == 4 && memcmp(f[0], "void", 4) == 0) {
-        type = R_VOID;
-    } else if (fl[0] == 5 && memcmp(f[0], "class", 5) == 0) {
-        type = R_CLASS;
-    } else {
-        return fail(p, "unknown type \"%.*s\" (hit, not, void or class)", (int)fl[0], f[0]);
-    }
-    if (type == R_CLASS) {
-        if (fl[1] < 2 || fl[1] >= sizeof rs->classes[0].name || f[1][0] != '@')
-            return fail(p, "class name \"%.*s\" is not @name", (int)fl[1], f[1]);
-        if (find_class(rs, f[1], fl[1]) >= 0) return fail(p, "class %.*s is defined twice", (int)fl[1], f[1]);
-        if (rs->nclasses == MAX_CLASSES) return fail(p, "too many classes (more than %d)", MAX_CLASSES);
-        classdef *c = &rs->classes[rs->nclasses];
-        int rc = parse_set(p, f[2], fl[2], &c->set);
-        if (rc) return rc;
-        memcpy(c->name, f[1], fl[1]);
-        c->name[fl[1]] = '\0';
-        rs->nclasses++;
-        return HARK_OK;
-    }
-    if (p->kind == 0 && type == R_HIT) return fail(p, "hit rules belong in a kind's file, not here");
-    int sev = 0;
-    if (type == R_HIT) {
-        if (fl[1] != 1 || f[1][0] < '1' || f[1][0] > '3')
-            return fail(p, "severity \"%.*s\" is not 1, 2 or 3", (int)fl[1], f[1]);
-        sev = f[1][0] - '0';
-    } else if (fl[1] != 1 || f[1][0] != '-') {
-        return fail(p, "%.*s rules take severity -, not \"%.*s\"", (int)fl[0], f[0], (int)fl[1], f[1]);
-    }
-    if (rs->nrules == MAX_RULES) return fail(p, "too many rules (more than %d)", MAX_RULES);
-    rule *r = &rs->rules[rs->nrules];
-    r->kind = (uint8_t)p->kind;
-    r->type = (uint8_t)type;
-    r->severity = (uint8_t)sev;
-    int rc = parse_pattern(p, f[2], fl[2], r);
-    if (rc) return rc;
-    rs->nrules++;
-    return HARK_OK;
-}
-
-static int parse_file(ruleset *rs, const char *file, int kind, const char *text, size_t len, char *err, size_t errlen) {
-    parser p = {.rs = rs, .file = file, .line = 0, .kind = kind, .err = err, .errlen = errlen};
-    size_t shared = rs->nclasses; /* a kind file's own classes end with it */
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && text[j] != '\n') j++;
-        size_t n = j - i;
-        p.line++;
-        if (n > 0 && text[i + n - 1] == '\r') n--;
-        if (memchr(text + i, '\0', n)) return fail(&p, "NUL byte in line");
-        if (!utf8_valid((const unsigned char *)text + i, n)) return fail(&p, "line is not valid UTF-8");
-        int blank = 1;
-        for (size_t k = 0; k < n && blank; k++) blank = text[i + k] == ' ' || text[i + k] == '\t';
-        if (!blank && text[i] != '#') {
-            int rc = parse_line(&p, text + i, n);
-            if (rc) return rc;
-        }
-        i = j + 1;
-    }
-    if (kind) rs->nclasses = shared;
-    return HARK_OK;
-}
-
-/* Puts the words of the engine classes in their hash table, and files every
- * rule under the buckets of its anchor's first words. */
-static int finish(ruleset *rs, char *err, size_t errlen) {
-    parser p = {.rs = rs, .file = "data/flags/common.tsv", .line = 0, .err = err, .errlen = errlen};
-    size_t nlex = 0;
-    for (int i = 0; i < C_RESERVED; i++) {
-        int c = find_class(rs, reserved_names[i], strlen(reserved_names[i]));
-        if (c < 0) return fail(&p, "class %s, which negation needs, is not defined", reserved_names[i]);
-        const set *st = &rs->sets[rs->classes[c].set];
-        for (size_t k = 0; k < st->count; k++) {
-            const alt *a = &rs->alts[st->first + k];
-            const word *w = &rs->words[a->first];
-            if (a->n != 1 || w->prefix)
-                return fail(&p, "class %s may hold only single words, without *", reserved_names[i]);
-            const char *ws = rs->pool + w->off;
-            unsigned slot = hash_bytes(0, ws, w->len) & (LEX_SLOTS - 1);
-            while (rs->lex[slot].len &&
-                   !(rs->lex[slot].len == w->len && memcmp(rs->pool + rs->lex[slot].off, ws, w->len) == 0))
-                slot = (slot + 1) & (LEX_SLOTS - 1);
-            if (!rs->lex[slot].len && ++nlex >= LEX_SLOTS / 2)
-                return fail(&p, "the negation classes hold more than %d words", LEX_SLOTS / 2);
-            rs->lex[slot].off = w->off;
-            rs->lex[slot].len = w->len;
-            rs->lex[slot].bits = (uint8_t)(rs->lex[slot].bits | (1u << i));
-        }
-    }
-    /* Two passes over the rules: count per bucket, then fill. A rule is filed
-     * once per distinct bucket of its anchor's first words. */
-    uint16_t count[BUCKETS], seen[BUCKETS];
-    size_t total = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        memset(count, 0, sizeof count);
-        memset(seen, 0xFF, sizeof seen);
-        for (size_t r = 0; r < rs->nrules; r++) {
-            const elem *e = &rs->elems[rs->rules[r].first + rs->rules[r].anchor];
-            const set *st = &rs->sets[e->set];
-            for (size_t i = 0; i < st->count; i++) {
-                unsigned b = word_bucket(rs, &rs->words[rs->alts[st->first + i].first]);
-                if (seen[b] == r) continue;
-                seen[b] = (uint16_t)r;
-                if (pass == 1) {
-                    rs->index[rs->bucket_first[b] + count[b]] = (uint16_t)r;
-                } else if (++total > INDEX_MAX) {
-                    return fail(&p, "the rule index is full (more than %d entries)", INDEX_MAX);
-                }
-                count[b]++;
-            }
-        }
-        if (pass == 0) {
-            rs->bucket_first[0] = 0;
-            for (int b = 0; b < BUCKETS; b++) rs->bucket_first[b + 1] = (uint16_t)(rs->bucket_first[b] + count[b]);
-        }
-    }
-    return HARK_OK;
-}
-
-/* Loads common.tsv and each kind's file from the compiled-in table. */
-static int load(ruleset *rs, const char *extra_name, const char *extra, size_t extra_len, char *err, size_t errlen) {
-    memset(rs, 0, sizeof *rs);
-    char path[64], file[64];
-    int used_extra = 0;
-    for (int kind = 0; kind <= NLP_FLAG_KINDS; kind++) {
-        const char *name = kind ? kind_names[kind - 1] : "common";
-        snprintf(path, sizeof path, "/%s.tsv", name);
-        snprintf(file, sizeof file, "data/flags/%s.tsv", name);
-        const struct embed_file *f = embed_find(hark_flag_files, path);
-        const char *text = f ? (const char *)f->data : NULL;
-        size_t len = f ? f->len : 0;
-        if (extra_name && strcmp(extra_name, path + 1) == 0) {
-            text = extra;
-            len = extra_len;
-            used_extra = 1;
-        }
-        if (!text) {
-            snprintf(err, errlen, "%s: missing", file);
-            return HARK_EINVAL;
-        }
-        int rc = parse_file(rs, file, kind, text, len, err, errlen);
-        if (rc) return rc;
-    }
-    if (extra_name && !used_extra) {
-        snprintf(err, errlen, "%s: not a kind's file nor common.tsv", extra_name);
-        return HARK_EINVAL;
-    }
-    for (const struct embed_file *f = hark_flag_files; f->path; f++) {
-        size_t n = strlen(f->path);
-        if (n < 5 || strcmp(f->path + n - 4, ".tsv") != 0) continue;
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)(n - 5), f->path + 1);
-        if (strcmp(name, "common") != 0 && !nlp_flag_kind_parse(name)) {
-            snprintf(err, errlen, "data/flags%s: not a kind (%s, %s, %s, %s, %s) nor common.tsv", f->path,
-                     kind_names[0], kind_names[1], kind_names[2], kind_names[3], kind_names[4]);
-            return HARK_EINVAL;
-        }
-    }
-    return finish(rs, err, errlen);
-}
-
-static void load_once(void) {
-    g_status = load(&g_rules, NULL, NULL, 0, g_err, sizeof g_err);
-    if (g_status) g_rules.nrules = 0;
-}
-
-int nlp_flags_init(char *err, size_t errlen) {
-    pthread_once(&g_once, load_once);
-    if (g_status && err && errlen) snprintf(err, errlen, "%s", g_err);
-    return g_status;
-}
-
-int nlp_flags_check(const char *name, const char *text, size_t len, char *err, size_t errlen) {
-    if (err && errlen) err[0] = '\0';
-    ruleset *rs = malloc(sizeof *rs);
-    if (!rs) return HARK_ENOMEM;
-    char msg[256];
-    int rc = load(rs, name, text ? text : "", text ? len : 0, msg, sizeof msg);
-    if (rc && err && errlen) snprintf(err, errlen, "%s", msg);
-    free(rs);
-    return rc;
 }
 
 size_t nlp_flags_detect(const char *text, size_t len, nlp_flag *out, size_t max) {
-    pthread_once(&g_once, load_once);
-    if (g_status || !text || len == 0) return 0;
-    const ruleset *rs = &g_rules;
+    const ruleset *rs = flags__rules();
+    if (!rs || !text || len == 0) return 0;
     const unsigned char *s = (const unsigned char *)text;
     if (len > NLP_FLAGS_MAX_TEXT) {
         len = NLP_FLAGS_MAX_TEXT;
@@ -938,12 +600,13 @@ size_t nlp_flags_detect(const char *text, size_t len, nlp_flag *out, size_t max)
     best found[NLP_FLAG_KINDS];
     memset(found, 0, sizeof found);
     token t[WIN_TOKENS];
-    lexer lx = {.s = s, .len = len, .pos = 0, .sent = 1, .clause = 0};
+    lexer lx = {.s = s, .len = len, .pos = 0, .marks = T_SENT};
     int n = 0, from = 0;
     for (;;) {
         int more = 1;
         while (more && n < WIN_TOKENS) {
             more = next_token(&lx, &t[n]);
+            if (more) look_up(rs, &t[n]);
             n += more;
         }
         if (!more || n < WIN_TOKENS) {

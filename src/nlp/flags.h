@@ -54,7 +54,7 @@ int nlp_flags_init(char *err, size_t errlen);
  * installing anything: for tests and for whoever edits data/flags. NAME NULL
  * checks the compiled-in files alone. Returns 0, HARK_EINVAL with a message
  * naming the file and line in ERR, or HARK_ENOMEM (it allocates one scratch
- * table of about 700 KB, freed before it returns). */
+ * table of about 1.6 MB, freed before it returns). */
 int nlp_flags_check(const char *name, const char *text, size_t len, char *err, size_t errlen);
 
 #endif
