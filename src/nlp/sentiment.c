@@ -218,25 +218,35 @@ static void add_tok(scorer *sc, uint32_t a, uint32_t b) {
     t->e = nlp_lexicon_find(o, n);
 }
 
+/* Finds the next white-space separated chunk of S at or after *POS: sets
+ * [*A, *B) and moves *POS past it. Returns 0 at the end. */
+static int next_chunk(const unsigned char *s, size_t len, size_t *pos, uint32_t *a, uint32_t *b) {
+    size_t i = *pos;
+    uint32_t cp;
+    while (i < len) {
+        size_t k = decode(s + i, len - i, &cp);
+        if (!is_space_cp(cp)) break;
+        i += k;
+    }
+    if (i >= len) return 0;
+    *a = (uint32_t)i;
+    while (i < len) {
+        size_t k = decode(s + i, len - i, &cp);
+        if (is_space_cp(cp)) break;
+        i += k;
+    }
+    *b = (uint32_t)i;
+    *pos = i;
+    return 1;
+}
+
 /* The reference's tokens: white-space separated chunks of two UTF-16 units or
  * more, with one attached punctuation mark removed (strip_compat). */
 static void tokenize_compat(scorer *sc, size_t len) {
     const unsigned char *s = sc->s;
     size_t i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t k = decode(s + i, len - i, &cp);
-        if (is_space_cp(cp)) {
-            i += k;
-            continue;
-        }
-        uint32_t a = (uint32_t)i;
-        while (i < len) {
-            k = decode(s + i, len - i, &cp);
-            if (is_space_cp(cp)) break;
-            i += k;
-        }
-        uint32_t b = (uint32_t)i;
+    uint32_t a, b;
+    while (next_chunk(s, len, &i, &a, &b)) {
         if (len16_upto2(s + a, b - a) < 2) continue;
         strip_compat(s, &a, &b);
         add_tok(sc, a, b);
@@ -301,20 +311,8 @@ static int is_url(const unsigned char *s, size_t n) {
 static void tokenize_hark(scorer *sc, size_t len) {
     const unsigned char *s = sc->s;
     size_t i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t k = decode(s + i, len - i, &cp);
-        if (is_space_cp(cp)) {
-            i += k;
-            continue;
-        }
-        uint32_t a = (uint32_t)i;
-        while (i < len) {
-            k = decode(s + i, len - i, &cp);
-            if (is_space_cp(cp)) break;
-            i += k;
-        }
-        uint32_t b = (uint32_t)i;
+    uint32_t a, b;
+    while (next_chunk(s, len, &i, &a, &b)) {
         /* A chunk that the lexicon knows as it is (":-)", "<3") stays whole. */
         if (b - a <= NLP_LEX_WORD_MAX) {
             char low[NLP_LEX_WORD_MAX];
@@ -325,8 +323,8 @@ static void tokenize_hark(scorer *sc, size_t len) {
             }
         }
         if (is_url(s + a, b - a)) continue;
-        uint32_t p = a;
-        size_t ent;
+        uint32_t p = a, cp;
+        size_t ent, k;
         int apos;
         for (uint32_t x = a; x < b;) {
             k = decode(s + x, b - x, &cp);
