@@ -7,14 +7,12 @@
  * is skipped; the skipped lines are reported on stderr at the end. Empty
  * lines are not comments. Memory is bounded by one line buffer and the
  * accumulator's term bound, whatever the input. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "core/err.h"
-#include "core/utf8.h"
 #include "nlp/sentiment.h"
 #include "nlp/themes.h"
 
@@ -37,35 +35,6 @@ static int parse_flag(const char *name, const char *value, unsigned long limit, 
     return 0;
 }
 
-/* Reads the next line of IN into LINE (CAP bytes), without its newline.
- * Returns 1 with *LEN set, 0 at the end of input, -1 on a read error. A line
- * that does not fit sets *TOO_LONG; the rest of it is read and dropped, so
- * memory stays at CAP. */
-static int read_line(FILE *in, char *line, size_t cap, size_t *len, int *too_long) {
-    size_t n = 0;
-    int any = 0;
-    *too_long = 0;
-    for (;;) {
-        int c = getc(in);
-        if (c == EOF) break;
-        any = 1;
-        if (c == '\n') break;
-        if (n < cap)
-            line[n++] = (char)c;
-        else
-            *too_long = 1;
-    }
-    if (ferror(in)) return -1;
-    *len = n;
-    return any;
-}
-
-/* Rounds to the 4 printed decimals without ever printing "-0.0000". */
-static double round4(double x) {
-    double r = round(x * 10000.0) / 10000.0;
-    return r == 0 ? 0.0 : r;
-}
-
 static int print_top(const nlp_themes *t, size_t top, unsigned min_phrase) {
     nlp_theme *out = calloc(top, sizeof *out);
     if (!out) {
@@ -75,7 +44,7 @@ static int print_top(const nlp_themes *t, size_t top, unsigned min_phrase) {
     size_t n = nlp_themes_top(t, out, top, min_phrase);
     for (size_t i = 0; i < n; i++)
         printf("%s\t%s\t%u\t%.4f\n", out[i].term, out[i].phrase ? "phrase" : "term", out[i].count,
-               round4(out[i].sentiment));
+               nlp_round4(out[i].sentiment));
     free(out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "hark themes: cannot write the output\n");
@@ -101,9 +70,7 @@ int cli_themes(int argc, char **argv) {
         parse_flag("min-phrase", min_arg, MIN_PHRASE_LIMIT, &min_phrase))
         return 2;
 
-    /* One byte more than the bound, so a line of NLP_MAX_TEXT bytes and a CR fits. */
-    size_t cap = NLP_MAX_TEXT + 1;
-    char *line = malloc(cap);
+    char *line = malloc(NLP_LINE_CAP);
     nlp_themes *t = nlp_themes_new(0);
     size_t too_long = 0, invalid = 0;
     int rc = 1;
@@ -113,20 +80,16 @@ int cli_themes(int argc, char **argv) {
     }
     for (;;) {
         size_t len;
-        int over;
-        int got = read_line(stdin, line, cap, &len, &over);
+        int problem;
+        int got = nlp_read_line(stdin, line, &len, &problem);
         if (got < 0) {
             fprintf(stderr, "hark themes: cannot read stdin\n");
             goto out;
         }
         if (got == 0) break;
-        if (len > 0 && line[len - 1] == '\r') len--;
-        if (over || len > NLP_MAX_TEXT) {
-            too_long++;
-            continue;
-        }
-        if (!utf8_valid((const unsigned char *)line, len)) {
-            invalid++;
+        if (problem) {
+            invalid += problem == NLP_LINE_INVALID;
+            too_long += problem == NLP_LINE_TOO_LONG;
             continue;
         }
         if (len == 0) continue;

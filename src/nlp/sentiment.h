@@ -63,4 +63,20 @@ void nlp_sentiment_score(const char *text, size_t len, nlp_sentiment *out);
  * length. Returns 0, HARK_EIO on a read/write error, HARK_ENOMEM. */
 int nlp_sentiment_cli(FILE *in, FILE *out, unsigned rules);
 
+/* The line rules of `hark sentiment`, shared by `hark themes`: reads the next
+ * line of IN (one thread only) into LINE, which holds NLP_LINE_CAP bytes,
+ * without its newline and trailing CR. Returns 1 with *LEN set, 0 at the end
+ * of input, HARK_EIO on a read error. *PROBLEM says whether the line can be
+ * scored (the rest of a line too long is read and dropped, so memory stays
+ * at NLP_LINE_CAP). */
+#define NLP_LINE_CAP (NLP_MAX_TEXT + 1)
+enum nlp_line_problem { NLP_LINE_OK = 0, NLP_LINE_TOO_LONG, NLP_LINE_INVALID };
+int nlp_read_line(FILE *in, char *line, size_t *len, int *problem);
+
+/* "line longer than 65536 bytes", "invalid UTF-8"; NULL for NLP_LINE_OK. */
+const char *nlp_line_problem_text(int problem);
+
+/* X rounded to the 4 decimals the commands print, never "-0.0000". */
+double nlp_round4(double x);
+
 #endif

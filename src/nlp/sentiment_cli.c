@@ -10,19 +10,49 @@
 #include "nlp/flags.h"
 #include "nlp/sentiment.h"
 
-/* Rounds to the 4 printed decimals without ever printing "-0.0000". */
-static double print4(double x) {
+_Static_assert(NLP_MAX_TEXT == 65536, "the error text of nlp_read_line names the bound");
+
+double nlp_round4(double x) {
     double r = round(x * 10000.0) / 10000.0;
     return r == 0 ? 0.0 : r;
 }
 
-static int emit_line(FILE *out, const char *line, size_t len, int too_long, unsigned rules) {
-    if (too_long) return fprintf(out, "error\tline longer than %d bytes\n", NLP_MAX_TEXT);
-    if (!utf8_valid((const unsigned char *)line, len)) return fprintf(out, "error\tinvalid UTF-8\n");
+const char *nlp_line_problem_text(int problem) {
+    return problem == NLP_LINE_TOO_LONG  ? "line longer than 65536 bytes"
+           : problem == NLP_LINE_INVALID ? "invalid UTF-8"
+                                         : NULL;
+}
+
+int nlp_read_line(FILE *in, char *line, size_t *len, int *problem) {
+    size_t n = 0;
+    int any = 0, over = 0;
+    for (;;) {
+        int c = getc_unlocked(in);
+        if (c == EOF) break;
+        any = 1;
+        if (c == '\n') break;
+        if (n < NLP_LINE_CAP)
+            line[n++] = (char)c;
+        else
+            over = 1;
+    }
+    if (ferror(in)) return HARK_EIO;
+    if (n > 0 && line[n - 1] == '\r' && !over) n--;
+    *len = n;
+    *problem = NLP_LINE_OK;
+    if (over || n > NLP_MAX_TEXT)
+        *problem = NLP_LINE_TOO_LONG;
+    else if (!utf8_valid((const unsigned char *)line, n))
+        *problem = NLP_LINE_INVALID;
+    return any;
+}
+
+static int emit_line(FILE *out, const char *line, size_t len, int problem, unsigned rules) {
+    if (problem) return fprintf(out, "error\t%s\n", nlp_line_problem_text(problem));
     nlp_sentiment sc;
     nlp_sentiment_score_rules(line, len, rules, &sc);
-    if (fprintf(out, "%.4f\t%.4f\t%.4f\t%.4f\t", print4(sc.compound), print4(sc.pos), print4(sc.neu), print4(sc.neg)) <
-        0)
+    if (fprintf(out, "%.4f\t%.4f\t%.4f\t%.4f\t", nlp_round4(sc.compound), nlp_round4(sc.pos), nlp_round4(sc.neu),
+                nlp_round4(sc.neg)) < 0)
         return -1;
     nlp_flag flags[NLP_FLAGS_MAX];
     size_t n = nlp_flags_detect(line, len, flags, NLP_FLAGS_MAX);
@@ -32,39 +62,20 @@ static int emit_line(FILE *out, const char *line, size_t len, int too_long, unsi
 }
 
 int nlp_sentiment_cli(FILE *in, FILE *out, unsigned rules) {
-    /* One more byte than the bound so a line of exactly NLP_MAX_TEXT bytes plus a
-     * CR still fits; anything beyond is dropped up to the newline. */
-    size_t cap = NLP_MAX_TEXT + 1;
-    char *line = malloc(cap);
+    char *line = malloc(NLP_LINE_CAP);
     if (!line) return HARK_ENOMEM;
-    int rc = HARK_OK;
-    size_t len = 0;
-    int too_long = 0, pending = 0;
+    int rc = HARK_OK, got;
+    size_t len;
+    int problem;
     flockfile(in);
-    for (;;) {
-        int c = getc_unlocked(in);
-        if (c == EOF || c == '\n') {
-            if (c == EOF && !pending) break;
-            if (len > 0 && line[len - 1] == '\r') len--;
-            if (len > NLP_MAX_TEXT) too_long = 1;
-            if (emit_line(out, line, len, too_long, rules) < 0) {
-                rc = HARK_EIO;
-                goto done;
-            }
-            len = 0;
-            too_long = pending = 0;
-            if (c == EOF) break;
-            continue;
+    while ((got = nlp_read_line(in, line, &len, &problem)) > 0) {
+        if (emit_line(out, line, len, problem, rules) < 0) {
+            rc = HARK_EIO;
+            break;
         }
-        pending = 1;
-        if (len < cap)
-            line[len++] = (char)c;
-        else
-            too_long = 1;
     }
-done:
     funlockfile(in);
-    if (rc == HARK_OK && ferror(in)) rc = HARK_EIO;
+    if (got < 0) rc = HARK_EIO;
     if (fflush(out) != 0 && rc == HARK_OK) rc = HARK_EIO;
     free(line);
     return rc;
