@@ -1,6 +1,7 @@
 /* Files compiled into the binary by cmake/embed.cmake: the web assets
  * (hark_assets, from web/), the default flows (hark_flow_files, from
- * data/flows/) and the red-flag rules (hark_flag_files, from data/flags/).
+ * data/flows/), the red-flag rules (hark_flag_files, from data/flags/) and the
+ * email templates (hark_template_files, from data/templates/).
  * Each table ends with an entry whose path is NULL. */
 #ifndef HARK_EMBED_H
 #define HARK_EMBED_H
@@ -16,6 +17,7 @@ struct embed_file {
 extern const struct embed_file hark_assets[];
 extern const struct embed_file hark_flow_files[];
 extern const struct embed_file hark_flag_files[];
+extern const struct embed_file hark_template_files[]; /* data/templates: email templates */
 
 /* Finds PATH in TABLE; NULL when absent. */
 const struct embed_file *embed_find(const struct embed_file *table, const char *path);

@@ -170,9 +170,72 @@ static const char m2_escalations[] =
     "CREATE INDEX escalations_tenant_status ON escalations (tenant_id, status, created_at);"
     "CREATE INDEX escalations_unnotified ON escalations (created_at) WHERE notified_at IS NULL;";
 
+/* Outreach (issue: outreach). Tenants gain their sending schedule; invites
+ * gain the instant they are meant to leave (send_at) and when they did.
+ * outbox holds every email to send, one row per (kind, ref_id, n): an
+ * invite (ref_id = invite id), its reminders (n = 1, 2, ...) and red-flag
+ * alerts (ref_id = escalation id). A sender claims due rows by setting
+ * status 'sending' and a lease; a row is 'sent' only after the mail server
+ * accepted it; an expired lease makes the row claimable again. Problems the
+ * planner met (bad address, unknown time zone, no hire date, bad template)
+ * are kept in outreach_skips, one row per employee x touchpoint (0 = all).
+ * templates holds a tenant's own email templates (data/templates names). */
+static const char m3_outreach[] =
+    "ALTER TABLE tenants ADD COLUMN send_minute INTEGER NOT NULL DEFAULT 600;"
+    "ALTER TABLE tenants ADD COLUMN quiet_start INTEGER NOT NULL DEFAULT 1200;"
+    "ALTER TABLE tenants ADD COLUMN quiet_end INTEGER NOT NULL DEFAULT 480;"
+    "ALTER TABLE tenants ADD COLUMN working_days INTEGER NOT NULL DEFAULT 62;"
+    "ALTER TABLE tenants ADD COLUMN frequency_cap_days INTEGER NOT NULL DEFAULT 7;"
+    "ALTER TABLE tenants ADD COLUMN reminders INTEGER NOT NULL DEFAULT 2;"
+    "ALTER TABLE tenants ADD COLUMN reminder_hours INTEGER NOT NULL DEFAULT 48;"
+    "ALTER TABLE tenants ADD COLUMN invite_ttl_days INTEGER NOT NULL DEFAULT 7;"
+    "ALTER TABLE tenants ADD COLUMN mail_rate INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE invites ADD COLUMN send_at BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE invites ADD COLUMN sent_at BIGINT;"
+    "ALTER TABLE invites ADD COLUMN last_error TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX invites_tenant_send ON invites (tenant_id, send_at);"
+
+    "CREATE TABLE outbox ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('invite', 'reminder', 'alert')),"
+    " ref_id BIGINT NOT NULL,"
+    " n INTEGER NOT NULL DEFAULT 0,"
+    " due_at BIGINT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " lease_until BIGINT NOT NULL DEFAULT 0,"
+    " last_code INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " sent_at BIGINT,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (kind, ref_id, n));"
+    "CREATE INDEX outbox_pending ON outbox (due_at) WHERE status = 'pending';"
+    "CREATE INDEX outbox_leased ON outbox (lease_until) WHERE status = 'sending';"
+    "CREATE INDEX outbox_tenant_status ON outbox (tenant_id, kind, status);"
+
+    "CREATE TABLE outreach_skips ("
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " employee_id BIGINT NOT NULL,"
+    " touchpoint_id BIGINT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " count BIGINT NOT NULL DEFAULT 1,"
+    " first_at BIGINT NOT NULL,"
+    " last_at BIGINT NOT NULL,"
+    " PRIMARY KEY (tenant_id, employee_id, touchpoint_id));"
+
+    "CREATE TABLE templates ("
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " name TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " PRIMARY KEY (tenant_id, name));";
+
 const struct store_migration store_migrations[] = {
     {1, "core", m1_core},
     {2, "escalations", m2_escalations},
+    {3, "outreach", m3_outreach},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

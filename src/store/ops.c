@@ -9,11 +9,7 @@
 #include "core/err.h"
 #include "store/store_int.h"
 
-/* Where an operation runs: its own transaction (began), a savepoint in an
- * open transaction, or nothing extra (reads inside a transaction). */
-enum op_scope { OP_NONE = 0, OP_BEGAN = 1, OP_SAVEPOINT = 2 };
-
-static int op_enter(store_conn *c, enum store_tx_mode mode, enum op_scope *scope) {
+int store__op_enter(store_conn *c, enum store_tx_mode mode, enum op_scope *scope) {
     int rc = HARK_OK;
     *scope = OP_NONE;
     if (!c) return HARK_EINVAL;
@@ -29,7 +25,7 @@ static int op_enter(store_conn *c, enum store_tx_mode mode, enum op_scope *scope
 
 /* Ends what op_enter started: keeps the work when RC is 0, else undoes it.
  * Returns RC, or the commit's failure. */
-static int op_leave(store_conn *c, enum op_scope scope, int rc) {
+int store__op_leave(store_conn *c, enum op_scope scope, int rc) {
     int rc2 = HARK_OK;
     switch (scope) {
     case OP_NONE: break;
@@ -43,10 +39,7 @@ static int op_leave(store_conn *c, enum op_scope scope, int rc) {
     return rc ? rc : rc2;
 }
 
-/* 1 when the fixed-size field holds a NUL-terminated string. */
-#define FITS(field) (memchr((field), '\0', sizeof(field)) != NULL)
-
-static int one_of(const char *s, const char *const *list) {
+int store__one_of(const char *s, const char *const *list) {
     for (; *list; list++)
         if (strcmp(s, *list) == 0) return 1;
     return 0;
@@ -69,9 +62,9 @@ int store_tenant_create(store_conn *c, store_tenant *t) {
     enum op_scope scope;
     if (!FITS(t->slug) || !FITS(t->name) || !FITS(t->timezone)) return HARK_ETOOBIG;
     if (!t->slug[0]) return HARK_EINVAL;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return op_leave(c, scope, c->be->tenant_create(c, t));
+    return store__op_leave(c, scope, c->be->tenant_create(c, t));
 }
 
 int store_tenant_get(store_conn *c, int64_t id, store_tenant *out) {
@@ -88,11 +81,11 @@ int store_tenant_by_slug(store_conn *c, const char *slug, store_tenant *out) {
 int store_user_create(store_conn *c, int64_t tenant_id, const char *email, const char *pwhash, const char *role,
                       int64_t *id) {
     enum op_scope scope;
-    if (!email || !*email || !pwhash || !role || !one_of(role, user_roles)) return HARK_EINVAL;
+    if (!email || !*email || !pwhash || !role || !store__one_of(role, user_roles)) return HARK_EINVAL;
     if (strlen(email) >= 256 || strlen(pwhash) >= 512) return HARK_ETOOBIG;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return op_leave(c, scope, c->be->user_create(c, tenant_id, email, pwhash, role, id));
+    return store__op_leave(c, scope, c->be->user_create(c, tenant_id, email, pwhash, role, id));
 }
 
 int store_employee_upsert(store_conn *c, store_employee *e) {
@@ -101,10 +94,10 @@ int store_employee_upsert(store_conn *c, store_employee *e) {
         !FITS(e->department) || !FITS(e->location) || !FITS(e->manager_email) || !FITS(e->hire_date) ||
         !FITS(e->exit_date) || !FITS(e->timezone) || !FITS(e->status))
         return HARK_ETOOBIG;
-    if (!e->email[0] || !one_of(e->status, employee_statuses)) return HARK_EINVAL;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    if (!e->email[0] || !store__one_of(e->status, employee_statuses)) return HARK_EINVAL;
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return op_leave(c, scope, c->be->employee_upsert(c, e));
+    return store__op_leave(c, scope, c->be->employee_upsert(c, e));
 }
 
 int store_employee_get(store_conn *c, int64_t tenant_id, int64_t id, store_employee *out) {
@@ -135,9 +128,9 @@ int store_flow_put(store_conn *c, int64_t tenant_id, const char *name, int versi
     enum op_scope scope;
     if (!name || !*name || !json || version < 1 || tenant_id < 0) return HARK_EINVAL;
     if (strlen(name) >= sizeof((store_flow *)0)->name) return HARK_ETOOBIG;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return op_leave(c, scope, c->be->flow_put(c, tenant_id, name, version, json, id));
+    return store__op_leave(c, scope, c->be->flow_put(c, tenant_id, name, version, json, id));
 }
 
 int store_flow_get(store_conn *c, int64_t tenant_id, int64_t id, store_flow *out) {
@@ -161,10 +154,10 @@ void store_flow_clear(store_flow *f) {
 int store_touchpoint_put(store_conn *c, store_touchpoint *t) {
     enum op_scope scope;
     if (!FITS(t->name) || !FITS(t->kind) || !FITS(t->flow_name) || !FITS(t->rule)) return HARK_ETOOBIG;
-    if (!t->name[0] || !t->flow_name[0] || !one_of(t->kind, touchpoint_kinds)) return HARK_EINVAL;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    if (!t->name[0] || !t->flow_name[0] || !store__one_of(t->kind, touchpoint_kinds)) return HARK_EINVAL;
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return op_leave(c, scope, c->be->touchpoint_put(c, t));
+    return store__op_leave(c, scope, c->be->touchpoint_put(c, t));
 }
 
 int store_touchpoint_by_name(store_conn *c, int64_t tenant_id, const char *name, store_touchpoint *out) {
@@ -176,12 +169,12 @@ int store_touchpoint_by_name(store_conn *c, int64_t tenant_id, const char *name,
 int store_invite_create(store_conn *c, store_invite *inv) {
     enum op_scope scope;
     if (!FITS(inv->occurrence) || !FITS(inv->status)) return HARK_ETOOBIG;
-    if (!one_of(inv->status, invite_statuses)) return HARK_EINVAL;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    if (!store__one_of(inv->status, invite_statuses)) return HARK_EINVAL;
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
     /* An existing invite is reported with HARK_EEXISTS and INV filled in:
      * nothing was written, so the rollback in op_leave loses nothing. */
-    return op_leave(c, scope, c->be->invite_create(c, inv));
+    return store__op_leave(c, scope, c->be->invite_create(c, inv));
 }
 
 int store_invite_get(store_conn *c, int64_t tenant_id, int64_t id, store_invite *out) {
@@ -191,10 +184,10 @@ int store_invite_get(store_conn *c, int64_t tenant_id, int64_t id, store_invite 
 
 int store_invite_set_status(store_conn *c, int64_t tenant_id, int64_t id, const char *status) {
     enum op_scope scope;
-    if (!status || !*status || !one_of(status, invite_statuses)) return HARK_EINVAL;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    if (!status || !*status || !store__one_of(status, invite_statuses)) return HARK_EINVAL;
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return op_leave(c, scope, c->be->invite_set_status(c, tenant_id, id, status));
+    return store__op_leave(c, scope, c->be->invite_set_status(c, tenant_id, id, status));
 }
 
 int store_conversation_load(store_conn *c, int64_t tenant_id, int64_t invite_id, store_conversation *conv,
@@ -204,10 +197,10 @@ int store_conversation_load(store_conn *c, int64_t tenant_id, int64_t invite_id,
     *msgs = NULL;
     *n = 0;
     /* Two reads (the conversation, then its messages) from one snapshot. */
-    int rc = op_enter(c, STORE_TX_READ, &scope);
+    int rc = store__op_enter(c, STORE_TX_READ, &scope);
     if (rc) return rc;
     rc = c->be->conversation_load(c, tenant_id, invite_id, conv, msgs, n);
-    rc = op_leave(c, scope, rc);
+    rc = store__op_leave(c, scope, rc);
     if (rc) {
         store_conversation_clear(conv);
         store_messages_free(*msgs, *n);
@@ -220,9 +213,9 @@ int store_conversation_load(store_conn *c, int64_t tenant_id, int64_t invite_id,
 int store_conversation_create(store_conn *c, store_conversation *conv) {
     enum op_scope scope;
     if (!FITS(conv->node)) return HARK_ETOOBIG;
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return op_leave(c, scope, c->be->conversation_create(c, conv));
+    return store__op_leave(c, scope, c->be->conversation_create(c, conv));
 }
 
 int store_conversation_append(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
@@ -239,18 +232,18 @@ int store_conversation_append(store_conn *c, const store_conversation *conv, int
         for (size_t f = 0; f < msgs[i].nflags; f++) {
             const store_flag *fl = &msgs[i].flags[f];
             if (!FITS(fl->kind)) return HARK_ETOOBIG;
-            if (!one_of(fl->kind, flag_kinds) || fl->severity < 1 || fl->severity > 3 || fl->start < 0 || fl->len < 0)
+            if (!store__one_of(fl->kind, flag_kinds) || fl->severity < 1 || fl->severity > 3 || fl->start < 0 || fl->len < 0)
                 return HARK_EINVAL;
         }
     }
     for (size_t i = 0; i < nanswers; i++) {
         if (!FITS(answers[i].key) || !FITS(answers[i].kind)) return HARK_ETOOBIG;
-        if (!answers[i].key[0] || !one_of(answers[i].kind, answer_kinds)) return HARK_EINVAL;
+        if (!answers[i].key[0] || !store__one_of(answers[i].kind, answer_kinds)) return HARK_EINVAL;
     }
-    int rc = op_enter(c, STORE_TX_WRITE, &scope);
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
     rc = c->be->conversation_append(c, conv, prev_last_seq, msgs, n, answers, nanswers, dup_seq);
-    return op_leave(c, scope, rc);
+    return store__op_leave(c, scope, rc);
 }
 
 int store_escalation_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,

@@ -213,8 +213,44 @@ static int insert_escalations(struct sq_conn *c, const store_conversation *conv,
         sq_bind_i64(&b, now);
         sq_bind_i64(&b, now);
         rc = sq_finish(st, sq_step(c, st, &b, "conversation_append"));
+        /* The tenant's admins are told by outreach, through the outbox row
+         * queued here: in the same transaction, so no escalation goes
+         * untold and none is told twice. */
+        if (rc == HARK_OK)
+            rc = sq_outbox_insert(c, conv->tenant_id, "alert", sqlite3_last_insert_rowid(c->db), 0, now, now,
+                                  "conversation_append");
     }
     return rc;
+}
+
+static int read_escalation(sqlite3_stmt *st, store_escalation *e) {
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(st, 0);
+    e->tenant_id = sqlite3_column_int64(st, 1);
+    e->conversation_id = sqlite3_column_int64(st, 2);
+    e->seq = sqlite3_column_int64(st, 3);
+    int rc = SQ_FIELD(st, 4, e->kind);
+    e->severity = sqlite3_column_int(st, 5);
+    e->start = sqlite3_column_int64(st, 6);
+    e->len = sqlite3_column_int64(st, 7);
+    if (rc == HARK_OK) rc = SQ_FIELD(st, 8, e->status);
+    e->created_at = sqlite3_column_int64(st, 9);
+    return rc;
+}
+
+int sq_escalation_get(store_conn *base, int64_t tenant_id, int64_t id, store_escalation *out) {
+    struct sq_conn *c = sq(base);
+    struct sq_bind b;
+    int rc;
+    sqlite3_stmt *st = sq_stmt(c, SQ_ESC_GET, &rc);
+    if (!st) return rc;
+    sq_bind_init(&b, st);
+    sq_bind_i64(&b, tenant_id);
+    sq_bind_i64(&b, id);
+    rc = sq_step(c, st, &b, "escalation_get");
+    if (rc == 0) rc = HARK_ENOTFOUND;
+    if (rc == 1) rc = read_escalation(st, out);
+    return sq_finish(st, rc);
 }
 
 int sq_escalation_list(store_conn *base, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
@@ -230,18 +266,7 @@ int sq_escalation_list(store_conn *base, int64_t tenant_id, int64_t after_id, st
     sq_bind_i64(&b, after_id);
     sq_bind_i64(&b, (int64_t)max);
     while ((rc = sq_step(c, st, &b, "escalation_list")) == 1 && *n < max) {
-        store_escalation *e = &out[*n];
-        memset(e, 0, sizeof *e);
-        e->id = sqlite3_column_int64(st, 0);
-        e->tenant_id = sqlite3_column_int64(st, 1);
-        e->conversation_id = sqlite3_column_int64(st, 2);
-        e->seq = sqlite3_column_int64(st, 3);
-        if ((rc = SQ_FIELD(st, 4, e->kind)) != HARK_OK) break;
-        e->severity = sqlite3_column_int(st, 5);
-        e->start = sqlite3_column_int64(st, 6);
-        e->len = sqlite3_column_int64(st, 7);
-        if ((rc = SQ_FIELD(st, 8, e->status)) != HARK_OK) break;
-        e->created_at = sqlite3_column_int64(st, 9);
+        if ((rc = read_escalation(st, &out[*n])) != HARK_OK) break;
         (*n)++;
     }
     return sq_finish(st, rc);

@@ -14,7 +14,15 @@
 #define EMPLOYEE_COLS                                                                                                  \
     "id, tenant_id, external_id, email, first_name, last_name, department, location, manager_email, hire_date, "       \
     "exit_date, timezone, status"
-#define INVITE_COLS "id, tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, expires_at"
+#define INVITE_COLS                                                                                                    \
+    "id, tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, expires_at, send_at, "        \
+    "coalesce(sent_at, 0), reminders"
+#define TENANT_COLS                                                                                                    \
+    "id, slug, name, timezone, send_minute, quiet_start, quiet_end, working_days, frequency_cap_days, reminders, "     \
+    "reminder_hours, invite_ttl_days, mail_rate"
+#define TP_COLS     "id, tenant_id, name, kind, flow_name, rule, active"
+#define ESC_COLS    "id, tenant_id, conversation_id, seq, kind, severity, span_start, span_len, status, created_at"
+#define OUTBOX_RET  "RETURNING id, tenant_id, kind, ref_id, n, attempts, due_at, created_at"
 #define FLOW_COLS   "id, tenant_id, name, version, json"
 
 /* X(name, sql) */
@@ -34,8 +42,8 @@
     X(MIG_APPLIED, "SELECT count(*) FROM schema_migrations WHERE version = ?")                                         \
     X(MIG_RECORD, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")                        \
     X(TENANT_INSERT, "INSERT INTO tenants (slug, name, timezone, created_at) VALUES (?, ?, ?, ?)")                     \
-    X(TENANT_GET, "SELECT id, slug, name, timezone FROM tenants WHERE id = ?")                                         \
-    X(TENANT_BY_SLUG, "SELECT id, slug, name, timezone FROM tenants WHERE slug = ?")                                   \
+    X(TENANT_GET, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?")                                                  \
+    X(TENANT_BY_SLUG, "SELECT " TENANT_COLS " FROM tenants WHERE slug = ?")                                            \
     X(TENANT_EXISTS, "SELECT count(*) FROM tenants WHERE id = ?")                                                      \
     X(USER_INSERT, "INSERT INTO users (tenant_id, email, pwhash, role, created_at) VALUES (?, ?, ?, ?, ?)")            \
     /* "external_id <> ''" lets SQLite use the partial index employees_tenant_external. */                             \
@@ -63,11 +71,10 @@
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "                                                                    \
                  "ON CONFLICT (tenant_id, name) DO UPDATE SET kind = excluded.kind, flow_name = excluded.flow_name, "  \
                  "rule = excluded.rule, active = excluded.active, updated_at = excluded.updated_at RETURNING id")      \
-    X(TP_BY_NAME,                                                                                                      \
-      "SELECT id, tenant_id, name, kind, flow_name, rule, active FROM touchpoints WHERE tenant_id = ? AND name = ?")   \
+    X(TP_BY_NAME, "SELECT " TP_COLS " FROM touchpoints WHERE tenant_id = ? AND name = ?")                              \
     X(INV_INSERT,                                                                                                      \
       "INSERT INTO invites (tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, "          \
-      "expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")                                                    \
+      "expires_at, updated_at, send_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")                                        \
     X(INV_GET, "SELECT " INVITE_COLS " FROM invites WHERE tenant_id = ? AND id = ?")                                   \
     X(INV_BY_KEY, "SELECT " INVITE_COLS " FROM invites "                                                               \
                   "WHERE tenant_id = ? AND employee_id = ? AND touchpoint_id = ? AND occurrence = ?")                  \
@@ -93,9 +100,72 @@
                   "VALUES (?, ?, ?, ?, ?, ?, ?)")                                                                      \
     X(ESC_INSERT, "INSERT INTO escalations (tenant_id, conversation_id, seq, kind, severity, span_start, span_len, "   \
                   "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")                                        \
-    X(ESC_LIST,                                                                                                        \
-      "SELECT id, tenant_id, conversation_id, seq, kind, severity, span_start, span_len, status, created_at "          \
-      "FROM escalations WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?")
+    X(ESC_LIST, "SELECT " ESC_COLS " FROM escalations WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?")             \
+    X(ESC_GET, "SELECT " ESC_COLS " FROM escalations WHERE tenant_id = ? AND id = ?")                                  \
+    SQLITE_OUTREACH_STMTS(X)
+
+/* Outreach (sqlite_outreach.c). */
+#define SQLITE_OUTREACH_STMTS(X)                                                                                       \
+    X(TENANT_LIST, "SELECT " TENANT_COLS " FROM tenants WHERE id > ? ORDER BY id LIMIT ?")                             \
+    X(TENANT_SET_SCHED,                                                                                                \
+      "UPDATE tenants SET send_minute = ?, quiet_start = ?, quiet_end = ?, working_days = ?, "                         \
+      "frequency_cap_days = ?, reminders = ?, reminder_hours = ?, invite_ttl_days = ?, mail_rate = ? WHERE id = ?")    \
+    X(TP_LIST, "SELECT " TP_COLS " FROM touchpoints WHERE tenant_id = ? ORDER BY id LIMIT ?")                          \
+    X(TP_GET, "SELECT " TP_COLS " FROM touchpoints WHERE tenant_id = ? AND id = ?")                                    \
+    X(INV_LAST_AT, "SELECT coalesce(max(send_at), 0) FROM invites WHERE tenant_id = ? AND employee_id = ?")            \
+    X(INV_PLAN,                                                                                                        \
+      "INSERT INTO invites (tenant_id, employee_id, touchpoint_id, flow_id, occurrence, status, created_at, "          \
+      "expires_at, updated_at, send_at) VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?) "                                \
+      "ON CONFLICT (employee_id, touchpoint_id, occurrence) DO NOTHING")                                               \
+    X(OUTBOX_INSERT, "INSERT INTO outbox (tenant_id, kind, ref_id, n, due_at, created_at, updated_at) "                \
+                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, ref_id, n) DO NOTHING")                          \
+    X(SKIP_UPSERT, "INSERT INTO outreach_skips (tenant_id, employee_id, touchpoint_id, reason, first_at, last_at) "    \
+                   "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, employee_id, touchpoint_id) DO UPDATE SET "      \
+                   "reason = excluded.reason, count = outreach_skips.count + 1, last_at = excluded.last_at")           \
+    X(SKIP_CLEAR, "DELETE FROM outreach_skips WHERE tenant_id = ? AND employee_id = ? AND touchpoint_id = ?")          \
+    X(SKIP_COUNTS, "SELECT reason, count(*) FROM outreach_skips WHERE tenant_id = ? GROUP BY reason "                  \
+                   "ORDER BY count(*) DESC, reason LIMIT ?")                                                           \
+    X(INV_EXPIRE, "UPDATE invites SET status = 'expired', updated_at = ? WHERE tenant_id = ? "                         \
+                  "AND status IN ('planned', 'sending', 'sent', 'opened') AND expires_at <= ?")                        \
+    X(OUTBOX_CANCEL_EXPIRED,                                                                                           \
+      "UPDATE outbox SET status = 'cancelled', updated_at = ? WHERE tenant_id = ? AND kind IN ('invite', 'reminder') " \
+      "AND status = 'pending' AND EXISTS (SELECT 1 FROM invites i WHERE i.tenant_id = outbox.tenant_id "               \
+      "AND i.id = outbox.ref_id AND i.status = 'expired')")                                                            \
+    X(OUTBOX_RECLAIM, "UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'sending' "                 \
+                      "AND lease_until <= ?")                                                                          \
+    X(OUTBOX_CLAIM, "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ? "  \
+                    "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND due_at <= ? "                     \
+                    "ORDER BY due_at LIMIT ?) " OUTBOX_RET)                                                            \
+    X(INV_SENDING, "UPDATE invites SET status = 'sending', updated_at = ? WHERE tenant_id = ? AND id = ? "             \
+                   "AND status = 'planned'")                                                                           \
+    X(OUTBOX_RENEW, "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'sending'")                           \
+    X(OUTBOX_SENT, "UPDATE outbox SET status = 'sent', sent_at = ?, last_code = ?, last_error = '', updated_at = ? "   \
+                   "WHERE tenant_id = ? AND id = ? AND status <> 'sent' " OUTBOX_RET)                                  \
+    X(OUTBOX_RETRY, "UPDATE outbox SET status = 'pending', due_at = ?, lease_until = 0, last_code = ?, "               \
+                    "last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND status = 'sending' " OUTBOX_RET) \
+    X(OUTBOX_END, "UPDATE outbox SET status = ?, last_code = ?, last_error = ?, updated_at = ? "                       \
+                  "WHERE tenant_id = ? AND id = ? AND status IN ('pending', 'sending') " OUTBOX_RET)                   \
+    X(INV_SENT, "UPDATE invites SET status = 'sent', sent_at = ?, last_error = '', updated_at = ? "                    \
+                "WHERE tenant_id = ? AND id = ? AND status IN ('planned', 'sending', 'failed') RETURNING expires_at")  \
+    X(INV_REPLAN, "UPDATE invites SET status = 'planned', last_error = ?, updated_at = ? "                             \
+                  "WHERE tenant_id = ? AND id = ? AND status = 'sending'")                                             \
+    X(INV_FAILED, "UPDATE invites SET status = 'failed', last_error = ?, updated_at = ? "                              \
+                  "WHERE tenant_id = ? AND id = ? AND status IN ('planned', 'sending')")                               \
+    X(INV_REMINDED, "UPDATE invites SET reminders = ?, updated_at = ? WHERE tenant_id = ? AND id = ? "                 \
+                    "AND reminders < ?")                                                                               \
+    X(ESC_NOTIFIED, "UPDATE escalations SET notified_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? "           \
+                    "AND notified_at IS NULL")                                                                         \
+    X(ADMIN_EMAILS, "SELECT email FROM users WHERE tenant_id = ? AND role IN ('owner', 'admin') ORDER BY id LIMIT ?")  \
+    X(TPL_GET, "SELECT body FROM templates WHERE tenant_id = ? AND name = ?")                                          \
+    X(TPL_PUT, "INSERT INTO templates (tenant_id, name, body, updated_at) VALUES (?, ?, ?, ?) "                        \
+               "ON CONFLICT (tenant_id, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")   \
+    X(STATUS_INVITES,                                                                                                  \
+      "SELECT i.touchpoint_id, t.name, i.send_at / 86400000, i.status, count(*) FROM invites i "                       \
+      "JOIN touchpoints t ON t.tenant_id = i.tenant_id AND t.id = i.touchpoint_id "                                    \
+      "WHERE i.tenant_id = ? AND i.send_at >= ? AND i.send_at < ? "                                                    \
+      "GROUP BY i.touchpoint_id, t.name, i.send_at / 86400000, i.status ORDER BY 3, 2, 4 LIMIT ?")                     \
+    X(STATUS_OUTBOX, "SELECT kind, status, count(*) FROM outbox WHERE tenant_id = ? GROUP BY kind, status "            \
+                     "ORDER BY kind, status LIMIT ?")
 
 #define SQLITE_STMT_ENUM(name, sql) SQ_##name,
 enum sq_stmt { SQLITE_STMTS(SQLITE_STMT_ENUM) SQ_COUNT };
@@ -181,5 +251,32 @@ int sq_conversation_append(store_conn *c, const store_conversation *conv, int64_
                            int64_t *dup_seq);
 int sq_escalation_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
                        size_t *n);
+int sq_escalation_get(store_conn *c, int64_t tenant_id, int64_t id, store_escalation *out);
+/* Reads a row of TENANT_COLS / TP_COLS starting at column 0. */
+int sq_read_tenant(sqlite3_stmt *st, store_tenant *out);
+int sq_read_touchpoint(sqlite3_stmt *st, store_touchpoint *out);
+/* Queues an outbox row (ON CONFLICT DO NOTHING: at most one per key). */
+int sq_outbox_insert(struct sq_conn *c, int64_t tenant_id, const char *kind, int64_t ref_id, int n, int64_t due_at,
+                     int64_t now, const char *op);
+
+/* Outreach (sqlite_outreach.c). */
+int sq_tenant_list(store_conn *c, int64_t after_id, store_tenant *out, size_t max, size_t *n);
+int sq_tenant_set_schedule(store_conn *c, int64_t tenant_id, const store_schedule *s);
+int sq_touchpoint_list(store_conn *c, int64_t tenant_id, store_touchpoint *out, size_t max, size_t *n);
+int sq_touchpoint_get(store_conn *c, int64_t tenant_id, int64_t id, store_touchpoint *out);
+int sq_invite_last_at(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t *at_ms);
+int sq_invite_plan(store_conn *c, store_invite *inv);
+int sq_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id, const char *reason);
+int sq_skip_clear(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id);
+int sq_invites_expire(store_conn *c, int64_t tenant_id, int64_t now, int64_t *n);
+int sq_outbox_claim(store_conn *c, int64_t now, int64_t lease_ms, store_outbox *out, size_t max, size_t *n);
+int sq_outbox_renew(store_conn *c, const int64_t *ids, size_t n, int64_t until);
+int sq_outbox_finish(store_conn *c, const store_outbox_done *d);
+int sq_admin_emails(store_conn *c, int64_t tenant_id, char (*out)[256], size_t max, size_t *n);
+int sq_template_get(store_conn *c, int64_t tenant_id, const char *name, char **body);
+int sq_template_put(store_conn *c, int64_t tenant_id, const char *name, const char *body);
+int sq_outreach_status(store_conn *c, int64_t tenant_id, int64_t from_ms, int64_t to_ms, store_status_row *out,
+                       size_t max, size_t *n);
+int sq_skip_counts(store_conn *c, int64_t tenant_id, store_skip_count *out, size_t max, size_t *n);
 
 #endif

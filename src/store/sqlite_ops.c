@@ -45,6 +45,25 @@ int sq_tenant_create(store_conn *base, store_tenant *t) {
     return sq_finish(st, rc);
 }
 
+int sq_read_tenant(sqlite3_stmt *st, store_tenant *out) {
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(st, 0);
+    int rc = SQ_FIELD(st, 1, out->slug);
+    if (rc == HARK_OK) rc = SQ_FIELD(st, 2, out->name);
+    if (rc == HARK_OK) rc = SQ_FIELD(st, 3, out->timezone);
+    store_schedule *sc = &out->sched;
+    sc->send_minute = sqlite3_column_int(st, 4);
+    sc->quiet_start = sqlite3_column_int(st, 5);
+    sc->quiet_end = sqlite3_column_int(st, 6);
+    sc->working_days = sqlite3_column_int(st, 7);
+    sc->frequency_cap_days = sqlite3_column_int(st, 8);
+    sc->reminders = sqlite3_column_int(st, 9);
+    sc->reminder_hours = sqlite3_column_int(st, 10);
+    sc->invite_ttl_days = sqlite3_column_int(st, 11);
+    sc->mail_rate = sqlite3_column_int(st, 12);
+    return rc;
+}
+
 static int tenant_query(struct sq_conn *c, enum sq_stmt id, int64_t key, const char *slug, store_tenant *out) {
     int rc;
     struct sq_bind b;
@@ -57,13 +76,7 @@ static int tenant_query(struct sq_conn *c, enum sq_stmt id, int64_t key, const c
         sq_bind_i64(&b, key);
     rc = sq_step(c, st, &b, "tenant_get");
     if (rc == 0) rc = HARK_ENOTFOUND;
-    if (rc == 1) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(st, 0);
-        rc = SQ_FIELD(st, 1, out->slug);
-        if (rc == HARK_OK) rc = SQ_FIELD(st, 2, out->name);
-        if (rc == HARK_OK) rc = SQ_FIELD(st, 3, out->timezone);
-    }
+    if (rc == 1) rc = sq_read_tenant(st, out);
     return sq_finish(st, rc);
 }
 
@@ -344,17 +357,20 @@ int sq_touchpoint_by_name(store_conn *base, int64_t tenant_id, const char *name,
     sq_bind_text(&b, name);
     rc = sq_step(c, st, &b, "touchpoint_by_name");
     if (rc == 0) rc = HARK_ENOTFOUND;
-    if (rc == 1) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(st, 0);
-        out->tenant_id = sqlite3_column_int64(st, 1);
-        rc = SQ_FIELD(st, 2, out->name);
-        if (rc == HARK_OK) rc = SQ_FIELD(st, 3, out->kind);
-        if (rc == HARK_OK) rc = SQ_FIELD(st, 4, out->flow_name);
-        if (rc == HARK_OK) rc = SQ_FIELD(st, 5, out->rule);
-        out->active = sqlite3_column_int(st, 6);
-    }
+    if (rc == 1) rc = sq_read_touchpoint(st, out);
     return sq_finish(st, rc);
+}
+
+int sq_read_touchpoint(sqlite3_stmt *st, store_touchpoint *out) {
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(st, 0);
+    out->tenant_id = sqlite3_column_int64(st, 1);
+    int rc = SQ_FIELD(st, 2, out->name);
+    if (rc == HARK_OK) rc = SQ_FIELD(st, 3, out->kind);
+    if (rc == HARK_OK) rc = SQ_FIELD(st, 4, out->flow_name);
+    if (rc == HARK_OK) rc = SQ_FIELD(st, 5, out->rule);
+    out->active = sqlite3_column_int(st, 6);
+    return rc;
 }
 
 /* ---- invites ---- */
@@ -370,6 +386,9 @@ static int read_invite(sqlite3_stmt *st, store_invite *out) {
     if (rc == HARK_OK) rc = SQ_FIELD(st, 6, out->status);
     out->created_at = sqlite3_column_int64(st, 7);
     out->expires_at = sqlite3_column_int64(st, 8);
+    out->send_at = sqlite3_column_int64(st, 9);
+    out->sent_at = sqlite3_column_int64(st, 10);
+    out->reminders = sqlite3_column_int(st, 11);
     return rc;
 }
 
@@ -399,6 +418,8 @@ int sq_invite_create(store_conn *base, store_invite *inv) {
     sq_bind_i64(&b, inv->created_at);
     sq_bind_i64(&b, inv->expires_at);
     sq_bind_i64(&b, now);
+    /* A manual invite leaves when it is made: status counts group by send_at. */
+    sq_bind_i64(&b, inv->send_at ? inv->send_at : inv->created_at);
     rc = sq_finish(st, sq_step(c, st, &b, "invite_create"));
     if (rc == HARK_OK) inv->id = sqlite3_last_insert_rowid(c->db);
     if (rc != HARK_EEXISTS) return rc;

@@ -123,11 +123,25 @@ void store_get_stats(store *s, store_stats *out); /* thread-safe */
 
 /* ---- domain records ---- */
 
+/* A tenant's outreach settings (defaults from the schema). */
+typedef struct store_schedule {
+    int send_minute;        /* local send time, minutes after midnight (600 = 10:00) */
+    int quiet_start;        /* quiet hours [start, end) in local minutes, may wrap midnight (1200) */
+    int quiet_end;          /* (480); equal = none */
+    int working_days;       /* bit d = day d is a working day, 0 = Sunday (62 = Mon-Fri) */
+    int frequency_cap_days; /* no employee is invited twice within this many days (7) */
+    int reminders;          /* reminders to non-responders (2) */
+    int reminder_hours;     /* between the invite and each reminder (48) */
+    int invite_ttl_days;    /* an invite expires this long after its due time (7) */
+    int mail_rate;          /* this tenant's messages per second; 0 = only the global limit */
+} store_schedule;
+
 typedef struct store_tenant {
     int64_t id;
     char slug[64];
     char name[128];
     char timezone[64]; /* IANA name, "UTC" by default */
+    store_schedule sched;
 } store_tenant;
 
 typedef struct store_employee {
@@ -163,6 +177,9 @@ typedef struct store_invite {
     char occurrence[32];            /* e.g. "2026-11" or "day-30": unique per employee x touchpoint */
     char status[16];                /* planned, sending, sent, failed, opened, started, completed, expired */
     int64_t created_at, expires_at; /* Unix ms */
+    int64_t send_at;                /* when it is meant to leave (planned invites); 0 for manual ones */
+    int64_t sent_at;                /* when the mail server accepted it; 0 = not yet */
+    int reminders;                  /* reminders sent */
 } store_invite;
 
 typedef struct store_conversation {
@@ -308,5 +325,127 @@ int store_escalation_list(store_conn *c, int64_t tenant_id, int64_t after_id, st
 
 void store_conversation_clear(store_conversation *conv);
 void store_messages_free(store_message *msgs, size_t n);
+
+/* ---- outreach: planning, the outbox, status (outreach issue) ----
+ * The outbox is one queue for every instance, so claiming reads across
+ * tenants; every row carries its tenant_id and every other query is scoped
+ * by it. */
+
+/* Up to MAX tenants with id > AFTER_ID, in id order. */
+int store_tenant_list(store_conn *c, int64_t after_id, store_tenant *out, size_t max, size_t *n);
+/* Replaces the tenant's schedule (values checked by the caller: rules.h). */
+int store_tenant_set_schedule(store_conn *c, int64_t tenant_id, const store_schedule *s);
+/* The tenant's touchpoints (active or not), in id order; up to MAX. */
+int store_touchpoint_list(store_conn *c, int64_t tenant_id, store_touchpoint *out, size_t max, size_t *n);
+int store_touchpoint_get(store_conn *c, int64_t tenant_id, int64_t id, store_touchpoint *out);
+
+/* When the employee's latest invite of any touchpoint left or is meant to
+ * leave (send_at, else created_at); 0 when there is none. */
+int store_invite_last_at(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t *at_ms);
+
+/* Plans INV (status planned; send_at, expires_at and flow_id set by the
+ * caller) and its outbox row (kind invite, due at send_at), together. An
+ * invite for the same employee, touchpoint and occurrence makes it
+ * HARK_EEXISTS with nothing written. Sets inv->id. */
+int store_invite_plan(store_conn *c, store_invite *inv);
+
+/* Remembers why the planner skipped an employee (TOUCHPOINT_ID 0: for every
+ * touchpoint): one row per employee x touchpoint, counted. REASON is short
+ * and holds no personal data. */
+int store_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id,
+                      const char *reason);
+/* Forgets the skips of an employee x touchpoint once it could be planned. */
+int store_skip_clear(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id);
+
+/* Marks the tenant's invites expired whose expiry is at or before NOW and
+ * that were not started (planned, sending, sent, failed, opened), and
+ * cancels their pending outbox rows. *N (if not NULL) receives how many. */
+int store_invites_expire(store_conn *c, int64_t tenant_id, int64_t now, int64_t *n);
+
+/* One email to send. */
+typedef struct store_outbox {
+    int64_t id, tenant_id;
+    char kind[16]; /* invite, reminder, alert */
+    int64_t ref_id; /* invite id (invite, reminder) or escalation id (alert) */
+    int n;          /* reminder number, 1...; 0 otherwise */
+    int attempts;   /* including the current one */
+    int64_t due_at, created_at;
+} store_outbox;
+
+/* Claims up to MAX outbox rows that are due at NOW (pending with due_at <=
+ * NOW, or sending with a lease that ran out: a sender that died), oldest
+ * due first: each becomes 'sending' until NOW + LEASE_MS, with one more
+ * attempt; the invites of claimed invite rows become 'sending'. */
+int store_outbox_claim(store_conn *c, int64_t now, int64_t lease_ms, store_outbox *out, size_t max, size_t *n);
+/* Extends the lease of rows still being sent. */
+int store_outbox_renew(store_conn *c, const int64_t *ids, size_t n, int64_t until);
+
+enum store_outbox_result {
+    STORE_OUTBOX_SENT = 0,      /* the server accepted it at AT */
+    STORE_OUTBOX_RETRY = 1,     /* transient failure: pending again, due at AT */
+    STORE_OUTBOX_FAILED = 2,    /* permanent failure, or retries exhausted */
+    STORE_OUTBOX_CANCELLED = 3, /* no longer wanted (invite started, expired, no recipient) */
+};
+
+typedef struct store_outbox_done {
+    int64_t id, tenant_id;
+    int result;      /* enum store_outbox_result */
+    int64_t at;      /* SENT: when; RETRY: the next attempt */
+    int code;        /* the server's reply code, 0 if none */
+    char error[256]; /* the server's reply or the reason, for the record ("" when sent) */
+} store_outbox_done;
+
+/* Records how a claimed row ended. For an invite row also updates the invite
+ * (sent with sent_at, or failed with the error; back to planned on a retry)
+ * and, when it is sent, queues its reminders (store_schedule.reminders, each
+ * reminder_hours after the one before, none at or after the expiry); for an
+ * alert row sets the escalation's notified_at. Idempotent: recording a row
+ * that is already sent changes nothing. */
+int store_outbox_finish(store_conn *c, const store_outbox_done *d);
+
+/* What the mailer needs to write one outbox row's email. */
+typedef struct store_mail_ctx {
+    store_tenant tenant;
+    /* invite and reminder rows */
+    store_invite invite;
+    store_employee employee;
+    store_touchpoint touchpoint;
+    /* alert rows */
+    store_escalation escalation;
+} store_mail_ctx;
+/* Loads the records behind ROW into OUT (one snapshot when called inside a
+ * transaction). HARK_ENOTFOUND when one of them is gone. */
+int store_mail_context(store_conn *c, const store_outbox *row, store_mail_ctx *out);
+int store_escalation_get(store_conn *c, int64_t tenant_id, int64_t id, store_escalation *out);
+
+/* The addresses of the tenant's owners and admins (red-flag alerts), up to
+ * MAX, into OUT. */
+int store_admin_emails(store_conn *c, int64_t tenant_id, char (*out)[256], size_t max, size_t *n);
+
+/* A tenant's own version of email template NAME (e.g. "invite-pulse.txt"):
+ * *BODY is NULL when it has none; else owned by the caller (free()). */
+int store_template_get(store_conn *c, int64_t tenant_id, const char *name, char **body);
+int store_template_put(store_conn *c, int64_t tenant_id, const char *name, const char *body);
+
+/* Invite counts by touchpoint, day and state for HR and operators: invites
+ * whose send_at (created_at for manual ones) lies in [FROM, TO), grouped by
+ * touchpoint, UTC day and status; then one row per outbox kind and status
+ * (touchpoint_id -1, day -1, kind in .touchpoint, e.g. "reminder"). */
+typedef struct store_status_row {
+    int64_t touchpoint_id;
+    char touchpoint[64]; /* name */
+    int64_t day;         /* days since the epoch (UTC) */
+    char status[16];
+    int64_t count;
+} store_status_row;
+int store_outreach_status(store_conn *c, int64_t tenant_id, int64_t from_ms, int64_t to_ms, store_status_row *out,
+                          size_t max, size_t *n);
+
+/* Skipped employees of the tenant by reason (reason, employees), up to MAX. */
+typedef struct store_skip_count {
+    char reason[128];
+    int64_t count;
+} store_skip_count;
+int store_skip_counts(store_conn *c, int64_t tenant_id, store_skip_count *out, size_t max, size_t *n);
 
 #endif

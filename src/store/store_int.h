@@ -113,6 +113,28 @@ struct store_backend {
                                int64_t *dup_seq);
     int (*escalation_list)(store_conn *c, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,
                            size_t *n);
+    int (*escalation_get)(store_conn *c, int64_t tenant_id, int64_t id, store_escalation *out);
+
+    /* Outreach. */
+    int (*tenant_list)(store_conn *c, int64_t after_id, store_tenant *out, size_t max, size_t *n);
+    int (*tenant_set_schedule)(store_conn *c, int64_t tenant_id, const store_schedule *s);
+    int (*touchpoint_list)(store_conn *c, int64_t tenant_id, store_touchpoint *out, size_t max, size_t *n);
+    int (*touchpoint_get)(store_conn *c, int64_t tenant_id, int64_t id, store_touchpoint *out);
+    int (*invite_last_at)(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t *at_ms);
+    int (*invite_plan)(store_conn *c, store_invite *inv);
+    int (*skip_record)(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id,
+                       const char *reason);
+    int (*skip_clear)(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id);
+    int (*invites_expire)(store_conn *c, int64_t tenant_id, int64_t now, int64_t *n);
+    int (*outbox_claim)(store_conn *c, int64_t now, int64_t lease_ms, store_outbox *out, size_t max, size_t *n);
+    int (*outbox_renew)(store_conn *c, const int64_t *ids, size_t n, int64_t until);
+    int (*outbox_finish)(store_conn *c, const store_outbox_done *d);
+    int (*admin_emails)(store_conn *c, int64_t tenant_id, char (*out)[256], size_t max, size_t *n);
+    int (*template_get)(store_conn *c, int64_t tenant_id, const char *name, char **body);
+    int (*template_put)(store_conn *c, int64_t tenant_id, const char *name, const char *body);
+    int (*outreach_status)(store_conn *c, int64_t tenant_id, int64_t from_ms, int64_t to_ms, store_status_row *out,
+                           size_t max, size_t *n);
+    int (*skip_counts)(store_conn *c, int64_t tenant_id, store_skip_count *out, size_t max, size_t *n);
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -167,6 +189,20 @@ int store__tx_rollback(store_conn *c);
  * store_close. */
 int store__jobs_init(store *s);
 void store__jobs_free(store *s);
+
+/* Where a domain operation runs (ops.c): its own transaction (began), a
+ * savepoint in an open transaction, or nothing extra (reads inside a
+ * transaction). store__op_enter opens what is needed for MODE;
+ * store__op_leave keeps the work when RC is 0, else undoes it, and returns RC
+ * or the commit's failure. */
+enum op_scope { OP_NONE = 0, OP_BEGAN = 1, OP_SAVEPOINT = 2 };
+int store__op_enter(store_conn *c, enum store_tx_mode mode, enum op_scope *scope);
+int store__op_leave(store_conn *c, enum op_scope scope, int rc);
+
+/* 1 when the fixed-size field holds a NUL-terminated string. */
+#define FITS(field) (memchr((field), '\0', sizeof(field)) != NULL)
+/* 1 when S is one of the NULL-terminated LIST. */
+int store__one_of(const char *s, const char *const *list);
 
 /* Writes a formatted message into ERR (ERRLEN may be 0). */
 void store__err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
