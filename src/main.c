@@ -33,6 +33,20 @@ static void usage(FILE *f) {
             "  invite --tenant SLUG --employee EMAIL [--touchpoint NAME]\n"
             "                            print a chat link for one employee\n"
             "  escalations --tenant SLUG the tenant's red-flag escalations (TSV, no answer text)\n"
+            "  import employees --tenant SLUG FILE.csv|-\n"
+            "                            import or update employees from a CSV file (- = stdin), all or nothing\n"
+            "  outreach [--once]         plan and send invitations, reminders and red-flag alerts\n"
+            "                            (--once: everything due now, then exit)\n"
+            "  outreach status --tenant SLUG [--days N]\n"
+            "                            invites by day, touchpoint and state; the outbox; skipped people\n"
+            "  touchpoint list|set --tenant SLUG [--name N --kind K --flow F --rule JSON --active B]\n"
+            "                            the tenant's touchpoint rules (docs/outreach.md)\n"
+            "  schedule --tenant SLUG [--send-time HH:MM --quiet-hours HH:MM-HH:MM|none\n"
+            "           --working-days mon-fri --frequency-cap-days N --reminders N --reminder-hours N\n"
+            "           --ttl-days N --mail-rate N]\n"
+            "                            show or change when and how often the tenant's people are asked\n"
+            "  template set|show --tenant SLUG NAME [FILE]\n"
+            "                            the tenant's own email template NAME (e.g. invite-pulse.txt)\n"
             "  sentiment [--compat]      score one text per line from stdin:\n"
             "                            compound, pos, neu, neg, flags (tab-separated)\n"
             "  themes [--top N] [--min-phrase N]\n"
@@ -88,6 +102,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tenant")) return cli_tenant(&cfg, ac, av);
     if (!strcmp(cmd, "invite")) return cli_invite(&cfg, ac, av);
     if (!strcmp(cmd, "escalations")) return cli_escalations(&cfg, ac, av);
+    if (!strcmp(cmd, "import")) return cli_import(&cfg, ac, av);
     if (!strcmp(cmd, "bench")) {
         if (ac < 1) {
             fprintf(stderr, "usage: hark bench chat|idle [OPTIONS]\n");
@@ -97,7 +112,11 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "sentiment")) return cli_sentiment(ac, av);
     if (!strcmp(cmd, "themes")) return cli_themes(ac, av);
-    if (!strcmp(cmd, "web") || !strcmp(cmd, "outreach")) {
+    if (!strcmp(cmd, "outreach")) return cli_outreach(&cfg, ac, av);
+    if (!strcmp(cmd, "touchpoint")) return cli_touchpoint(&cfg, ac, av);
+    if (!strcmp(cmd, "schedule")) return cli_schedule(&cfg, ac, av);
+    if (!strcmp(cmd, "template")) return cli_template(&cfg, ac, av);
+    if (!strcmp(cmd, "web")) {
         fprintf(stderr, "hark %s: this module is not part of this version yet\n", cmd);
         return 2;
     }

@@ -223,17 +223,17 @@ static int parse_scale_answer(const char *s, long min, long max, long *out) {
 static int check_answer(const flow_node *n, const char *text, json_t **value, char *err, size_t errlen) {
     *value = NULL;
     if (!utf8_valid((const unsigned char *)text, strlen(text)))
-        return flow__err(err, errlen, "That answer is not valid text.");
+        return hark_invalid(err, errlen, "That answer is not valid text.");
     if (n->input == INPUT_SCALE) {
         long v;
         if (parse_scale_answer(text, n->min, n->max, &v))
-            return flow__err(err, errlen, "Please choose a number from %ld to %ld.", n->min, n->max);
+            return hark_invalid(err, errlen, "Please choose a number from %ld to %ld.", n->min, n->max);
         *value = json_integer(v);
     } else if (n->input == INPUT_CHOICE) {
-        if (flow__option_index(n, text) < 0) return flow__err(err, errlen, "Please choose one of the options.");
+        if (flow__option_index(n, text) < 0) return hark_invalid(err, errlen, "Please choose one of the options.");
         *value = json_string(text);
     } else {
-        if (!n->optional && is_blank(text)) return flow__err(err, errlen, "Please type an answer.");
+        if (!n->optional && is_blank(text)) return hark_invalid(err, errlen, "Please type an answer.");
         /* Vars keep a prefix of long text (cut on a character boundary): enough to
          * branch on, and the state stays small. The full text is the caller's. */
         size_t len = strlen(text);
@@ -252,7 +252,7 @@ int flow_answer(const flow *f, flow_state *st, const char *text, double sentimen
     if (err && errlen) err[0] = '\0';
     if (!text) text = "";
     int idx = open_ask(f, st);
-    if (idx < 0) return flow__err(err, errlen, "There is no open question.");
+    if (idx < 0) return hark_invalid(err, errlen, "There is no open question.");
     const flow_node *n = &f->nodes[idx];
     json_t *value = NULL;
     json_t *vars = NULL;
@@ -262,26 +262,26 @@ int flow_answer(const flow *f, flow_state *st, const char *text, double sentimen
     rc = HARK_EINVAL;
     vars = load_vars(st);
     if (!vars) {
-        flow__err(err, errlen, "The conversation state is damaged.");
+        hark_invalid(err, errlen, "The conversation state is damaged.");
         goto done;
     }
     if (!isfinite(sentiment)) sentiment = 0;
     rc = HARK_ENOMEM;
     if (json_object_set(vars, n->key, value) || json_object_set_new(vars, "_sentiment", json_real(sentiment))) {
-        flow__err(err, errlen, "Out of memory.");
+        hark_invalid(err, errlen, "Out of memory.");
         goto done;
     }
     next = *st;
     size_t need = json_dumpb(vars, next.vars, sizeof next.vars - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
     if (need == 0 || need > sizeof next.vars - 1) {
         rc = HARK_ETOOBIG;
-        flow__err(err, errlen, "There are too many answers to keep.");
+        hark_invalid(err, errlen, "There are too many answers to keep.");
         goto done;
     }
     next.vars[need] = '\0';
     rc = walk(f, n->next, &next, vars, ctx, out);
     if (rc) {
-        flow__err(err, errlen, "The conversation flow is broken.");
+        hark_invalid(err, errlen, "The conversation flow is broken.");
         goto done;
     }
     if (ans) {

@@ -49,8 +49,6 @@ struct flow {
     size_t n;
 };
 
-/* Writes a printf-style message into ERR (if any) and returns HARK_EINVAL. */
-int flow__err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The index of the node called NAME, or -1. */
 int flow__find_node(const flow *f, const char *name);
 /* The index of option S of the choice node ASK, or -1. */

@@ -7,6 +7,7 @@
 #define HARK_CLI_H
 
 #include "core/config.h"
+#include "outreach/outreach.h"
 #include "store/store.h"
 
 int cli_serve(const hark_config *cfg, const char *modules, int argc, char **argv);
@@ -17,6 +18,24 @@ int cli_invite(const hark_config *cfg, int argc, char **argv);
 /* `hark escalations --tenant SLUG`: the tenant's red-flag escalations, oldest
  * first, as TSV (no answer text). */
 int cli_escalations(const hark_config *cfg, int argc, char **argv);
+/* `hark import employees --tenant SLUG FILE.csv|-` (cli/import.c): the employee
+ * CSV import, all or nothing; problems as FILE:LINE:COLUMN: message. */
+int cli_import(const hark_config *cfg, int argc, char **argv);
+
+/* `hark outreach [--once]` and `hark outreach status --tenant SLUG [--days N]`
+ * (cli/outreach.c). */
+int cli_outreach(const hark_config *cfg, int argc, char **argv);
+/* Fills O from the configuration (mail transport, rate, retries, the key);
+ * MAIL_URL and PUBLIC_URL hold strings O points to. 0, or 1 after printing
+ * why. */
+int cli_outreach_opts(const hark_config *cfg, outreach_opts *o, char *mail_url, size_t url_cap, char *public_url,
+                      size_t public_cap);
+
+/* Outreach settings (cli/outreach_admin.c): `hark touchpoint list|set`,
+ * `hark schedule --tenant SLUG [...]`, `hark template set|show`. */
+int cli_touchpoint(const hark_config *cfg, int argc, char **argv);
+int cli_schedule(const hark_config *cfg, int argc, char **argv);
+int cli_template(const hark_config *cfg, int argc, char **argv);
 
 /* ---- shared by the commands (common.c) ---- */
 

@@ -20,6 +20,8 @@ typedef struct server_app {
     net_server *net;
     store *st;
     chat_module *chat;
+    store *outreach_st; /* outreach's own connection, used from its thread */
+    outreach *outreach;
     uv_signal_t sigterm, sigint;
     uint32_t grace_ms;
     int shutting_down;
@@ -120,6 +122,21 @@ int cli_serve(const hark_config *cfg, const char *modules, int argc, char **argv
     if (!app.chat) goto out;
     if (!co.persist) log_warn("chat_persist is false: answers are NOT stored (benchmark mode)");
 
+    /* Outreach runs on its own thread with its own database connection, so
+     * planning and mail never wait on, or hold up, the chat's loop. */
+    if (cfg->outreach && !strcmp(modules, "serve")) {
+        outreach_opts oo;
+        char mail_url[1100], public_url[600];
+        if (cli_outreach_opts(cfg, &oo, mail_url, sizeof mail_url, public_url, sizeof public_url)) goto out;
+        if (cli_open_store(cfg, &app.outreach_st)) goto out;
+        app.outreach = outreach_new(app.outreach_st, &oo, err, sizeof err);
+        if (!app.outreach) {
+            fprintf(stderr, "hark: outreach: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+    }
+
     if (net_listen(app.net, cfg->listen, &port)) {
         fprintf(stderr, "hark: listen: cannot listen on %s\n", cfg->listen);
         rc = 2;
@@ -139,6 +156,10 @@ int cli_serve(const hark_config *cfg, const char *modules, int argc, char **argv
     printf("listening on http://%s:%d\n", host, port);
     fflush(stdout);
     log_info("hark %s serving on port %d", modules, port);
+    if (app.outreach && outreach_start(app.outreach)) {
+        fprintf(stderr, "hark: cannot start the outreach thread\n");
+        goto out;
+    }
     uv_run(app.loop, UV_RUN_DEFAULT);
     rc = 0;
 out:
@@ -151,6 +172,8 @@ out:
             uv_run(app.loop, UV_RUN_NOWAIT);
         }
     }
+    if (app.outreach) outreach_free(app.outreach); /* stops its thread after the mail in flight */
+    if (app.outreach_st) store_close(app.outreach_st);
     if (app.chat) chat_free(app.chat);
     if (app.net) net_server_free(app.net);
     if (app.st) store_close(app.st);

@@ -14,7 +14,10 @@ typedef struct hark_config {
     char data_dir[512];
     char db_url[1024]; /* "" = sqlite:DATA_DIR/hark.db */
     char db_read_url[1024];
-    char smtp_url[1024];
+    char smtp_url[1024]; /* "" = file:DATA_DIR/outbox */
+    char mail_from[256];
+    char smtp_tls[16]; /* try | require | off */
+    char smtp_ca_file[512];
     char public_url[512]; /* "" = http://LISTEN */
     char allowed_origins[1024];
     char chat_support_message[1024]; /* sent after a self-harm answer; "" = none */
@@ -33,6 +36,18 @@ typedef struct hark_config {
     int64_t db_batch_max;
     int64_t shutdown_grace_ms;
     int chat_persist; /* 0: answers are not stored (benchmark ceiling only) */
+    int smtp_verify;
+    int outreach; /* run outreach inside hark serve */
+    int64_t smtp_conns;
+    int64_t smtp_timeout_ms;
+    int64_t outreach_rate;
+    int64_t outreach_batch;
+    int64_t outreach_lease_ms;
+    int64_t outreach_retry_base_ms;
+    int64_t outreach_retry_max_ms;
+    int64_t outreach_max_attempts;
+    int64_t outreach_plan_interval_ms;
+    int64_t outreach_poll_ms;
 } hark_config;
 
 /* Fills C with the defaults. */

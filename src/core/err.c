@@ -1,5 +1,18 @@
 /* Descriptions of Hark's error codes (err.h). */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "core/err.h"
+
+int hark_invalid(char *err, size_t errlen, const char *fmt, ...) {
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return HARK_EINVAL;
+}
 
 const char *hark_strerror(int err) {
     switch (err) {

@@ -4,6 +4,8 @@
 #ifndef HARK_ERR_H
 #define HARK_ERR_H
 
+#include <stddef.h>
+
 enum {
     HARK_OK = 0,
     HARK_ENOMEM = -1,    /* allocation failed */
@@ -20,5 +22,9 @@ enum {
 
 /* Returns a static English description of a Hark error code. */
 const char *hark_strerror(int err);
+
+/* Writes the formatted message into ERR (when ERR and ERRLEN) and returns
+ * HARK_EINVAL: for parsers and checks that explain what is wrong. */
+int hark_invalid(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

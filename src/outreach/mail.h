@@ -41,9 +41,10 @@ int mail_render(const char *text, size_t len, const mail_var *vars, size_t nvars
 
 /* Splits a rendered .txt template into its subject (the "Subject: " line,
  * without the prefix, the line end and surrounding blanks) and its body
- * (after the blank line), as pointers into TEXT. A UTF-8 byte order mark
- * before "Subject:" is skipped. HARK_EINVAL when the first line is not a
- * subject, the subject is empty, or the second line is not blank. */
+ * (after the blank line, or right after the subject line when there is no
+ * blank line), as pointers into TEXT. A UTF-8 byte order mark before
+ * "Subject:" is skipped. HARK_EINVAL when the first line is not a subject or
+ * the subject is empty. */
 int mail_split_subject(const char *text, size_t len, const char **subject, size_t *subject_len, const char **body,
                        size_t *body_len);
 
@@ -73,24 +74,26 @@ typedef struct mail_msg {
 } mail_msg;
 
 /* Appends the whole message (headers, blank line, body; CRLF line ends, no
- * line over 78 characters, 7-bit clean) to OUT. Headers: Date, From, To,
- * Subject, Message-ID, MIME-Version, Content-Type (multipart/alternative
- * with a boundary that cannot occur in the encoded parts, or text/plain when
- * html is NULL), Auto-Submitted: auto-generated. Non-ASCII display names and
- * subjects are RFC 2047 encoded-words (UTF-8, B or Q), split so that no
- * encoded-word exceeds 75 characters and no UTF-8 sequence is cut; ASCII names
- * with specials are quoted. Header lines are folded at 76 characters (RFC
- * 2047's limit for lines holding encoded-words); runs of blanks in an ASCII
- * name or subject become one space. Bodies are quoted-printable with lines of
- * at most 76 characters, never a '.' at the start of a line (no SMTP
- * dot-stuffing needed) nor "From " (mbox), and end with a line break.
+ * line over 78 characters, 7-bit clean, ending with a line break) to OUT.
+ * Headers: Date, From, To, Subject, Message-ID, MIME-Version, Content-Type
+ * (multipart/alternative with a boundary that cannot occur in the encoded
+ * parts, or text/plain when html is NULL), Auto-Submitted: auto-generated.
+ * Non-ASCII display names and subjects are RFC 2047 encoded-words (UTF-8, B
+ * or Q), split so that no encoded-word exceeds 75 characters and no UTF-8
+ * sequence is cut; ASCII names with specials are quoted; runs of blanks in an
+ * ASCII name or subject become one space. Header lines are folded at 76
+ * characters (RFC 2047's limit for lines holding encoded-words); the one
+ * exception is an address or message id over 73 bytes, which cannot be
+ * folded and gets a line of its own. Bodies are quoted-printable, lines of
+ * at most 76 characters, never a '.' (so SMTP dot-stuffing is never needed)
+ * nor "From " (mbox) at the start of a line.
  * HARK_EINVAL when an address or the message id holds CR, LF, '<', '>',
- * white space or anything but printable ASCII, lacks an '@' or is longer than
- * 73 bytes (one header line); when a name or the subject holds a control
- * character (CR, LF, ...) or is not valid UTF-8 (header injection); when the
- * subject is empty, a body is not valid UTF-8, a required field is NULL or
- * the date is outside the years 1900-9999; HARK_ETOOBIG at OUT's bound,
- * HARK_ENOMEM. On failure OUT is left as it was. */
+ * white space or anything but printable ASCII, has not exactly one '@' or is
+ * longer than 254 bytes; when a name or the subject holds a control
+ * character (CR, LF, tab, ...) or is not valid UTF-8 (header injection); when
+ * the subject is blank, a body is not valid UTF-8, a required field (all but
+ * the names and html) is NULL, or the date is outside the years 1900-9999.
+ * HARK_ETOOBIG at OUT's bound, HARK_ENOMEM. On failure OUT is left as it was. */
 int mail_build(const mail_msg *m, buf *out);
 
 #endif

@@ -39,18 +39,19 @@
  * N (key "year-N") is the hire date's month and day in year hire year + N; the
  * anniversary of a 29 February hire is 28 February in a common year and 29
  * February in a leap year. Anniversaries start after the year of the last
- * milestone, counted in whole 365-day years (last / 365): with milestones up to
- * 364 they start at year 1, up to 365..729 at year 2, up to 730 at year 3; with
- * no milestone at year 1. So a 365-day milestone never has a year-1 anniversary
- * a day after it in a leap year.
+ * milestone, counted in whole 365-day years (last / 365): after a last
+ * milestone of 1-364 days they start at year 1, of 365-729 at year 2, of
+ * 730-1094 at year 3; with no milestone at year 1. So a 365-day milestone is
+ * never followed by a year-1 anniversary a day later (hires before 29 Feb).
  *
  * Pulse: periods of every_days days tile the calendar from a fixed Monday,
  * 1970-01-05, so every employee of every tenant has the same periods: period P
  * is [1970-01-05 + P * every_days, + every_days). The employee's day in a
  * period is its K-th working day (from 0), K = rules_employee_hash(tenant,
  * employee) % (number of working days in the period), which spreads a
- * tenant's staff evenly over the working days and gives each employee the same
- * day every run.
+ * tenant's staff over the working days like a fair die (10,000 people over 22
+ * days: about 455 a day, each day within +-10% or so) and gives each employee
+ * the same day every run.
  *
  * Employment dates: except for exit, no occurrence whose due day is before
  * the hire date or after the exit date exists (when those dates are known),
@@ -72,8 +73,8 @@ enum tp_kind { TP_ONBOARDING, TP_TENURE, TP_PULSE, TP_EXIT, TP_ADHOC };
 
 typedef struct tp_rule {
     enum tp_kind kind;
-    int day;                                 /* onboarding */
-    int milestones[RULES_MAX_MILESTONES];    /* tenure: days after hire, increasing */
+    int day;                              /* onboarding */
+    int milestones[RULES_MAX_MILESTONES]; /* tenure: days after hire, increasing */
     int nmilestones;
     int yearly;                              /* tenure: anniversaries after the last milestone */
     int every_days;                          /* pulse */
@@ -120,7 +121,7 @@ typedef struct rules_employee {
     int64_t hire_day; /* days since the epoch */
     int has_exit;
     int64_t exit_day;
-    const hark_tz *tz; /* the employee's zone, else the tenant's */
+    const hark_tz *tz;                 /* the employee's zone, else the tenant's */
     const char *department, *location; /* NULL = unknown: in no segment that lists any */
 } rules_employee;
 
@@ -138,11 +139,11 @@ typedef struct rules_due {
  * occurrences are closer together than ttl_days), and of occurrences with the
  * same due instant (milestones moved onto the same working day) the later one
  * in the rule wins. 1 and *OUT when there is one; 0 when none, with *WHY
- * (when WHY is not NULL; a static string) saying why: "no hire date"
- * (onboarding, tenure), "no exit date" (exit), "not in the segment" (adhoc),
- * "after the exit date" (all but exit), "no time zone" (E->tz NULL), "invalid
- * rule" (a rule rules_parse would reject), or "" when simply nothing is due
- * (not yet, or expired). */
+ * (when WHY is not NULL; a static string) naming what is missing or wrong,
+ * for the planner to record as a skip: "no hire date" (onboarding, tenure),
+ * "no exit date" (exit), "no time zone" (E->tz NULL), "invalid rule" (one
+ * rules_parse would not produce); or "" when the rule simply has nothing due:
+ * not yet, expired, outside the adhoc segment, or past the exit date. */
 int rules_latest_due(const tp_rule *r, const rules_employee *e, const outreach_schedule *s, int64_t now_ms,
                      rules_due *out, const char **why);
 
@@ -162,7 +163,7 @@ int64_t rules_next_allowed(const outreach_schedule *s, const hark_tz *z, int64_t
  *            x *= 0x94d049bb133111eb; x ^= x >> 31 (the splitmix64 finaliser),
  *   G = 0x9e3779b97f4a7c15:
  *   hash = mix(mix((uint64_t)tenant_id + G) ^ ((uint64_t)employee_id + 2 * G)).
- * rules_employee_hash(1, 1) is 0x... (pinned by tests/unit/test_rules.c). */
+ * rules_employee_hash(1, 1) is 0xcc2a9c30d4d9e843 (tests/unit/test_rules.c pins it). */
 uint64_t rules_employee_hash(int64_t tenant_id, int64_t employee_id);
 
 #endif

@@ -89,7 +89,7 @@ int store_outbox_renew(store_conn *c, const int64_t *ids, size_t n, int64_t unti
 }
 
 int store_outbox_finish(store_conn *c, const store_outbox_done *d) {
-    if (!c || !d || d->result < STORE_OUTBOX_SENT || d->result > STORE_OUTBOX_CANCELLED) return HARK_EINVAL;
+    if (!c || !d || d->result < STORE_OUTBOX_SENT || d->result > STORE_OUTBOX_DEFER) return HARK_EINVAL;
     if (!FITS(d->error)) return HARK_ETOOBIG;
     WRITE_OP(c, c->be->outbox_finish(c, d));
 }

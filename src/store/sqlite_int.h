@@ -20,10 +20,10 @@
 #define TENANT_COLS                                                                                                    \
     "id, slug, name, timezone, send_minute, quiet_start, quiet_end, working_days, frequency_cap_days, reminders, "     \
     "reminder_hours, invite_ttl_days, mail_rate"
-#define TP_COLS     "id, tenant_id, name, kind, flow_name, rule, active"
-#define ESC_COLS    "id, tenant_id, conversation_id, seq, kind, severity, span_start, span_len, status, created_at"
-#define OUTBOX_RET  "RETURNING id, tenant_id, kind, ref_id, n, attempts, due_at, created_at"
-#define FLOW_COLS   "id, tenant_id, name, version, json"
+#define TP_COLS    "id, tenant_id, name, kind, flow_name, rule, active"
+#define ESC_COLS   "id, tenant_id, conversation_id, seq, kind, severity, span_start, span_len, status, created_at"
+#define OUTBOX_RET "RETURNING id, tenant_id, kind, ref_id, n, attempts, due_at, created_at"
+#define FLOW_COLS  "id, tenant_id, name, version, json"
 
 /* X(name, sql) */
 #define SQLITE_STMTS(X)                                                                                                \
@@ -141,8 +141,12 @@
     X(OUTBOX_RENEW, "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'sending'")                           \
     X(OUTBOX_SENT, "UPDATE outbox SET status = 'sent', sent_at = ?, last_code = ?, last_error = '', updated_at = ? "   \
                    "WHERE tenant_id = ? AND id = ? AND status <> 'sent' " OUTBOX_RET)                                  \
-    X(OUTBOX_RETRY, "UPDATE outbox SET status = 'pending', due_at = ?, lease_until = 0, last_code = ?, "               \
-                    "last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND status = 'sending' " OUTBOX_RET) \
+    X(OUTBOX_RETRY,                                                                                                    \
+      "UPDATE outbox SET status = 'pending', due_at = ?, lease_until = 0, last_code = ?, "                             \
+      "last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND status = 'sending' " OUTBOX_RET)              \
+    X(OUTBOX_DEFER, "UPDATE outbox SET status = 'pending', due_at = ?, lease_until = 0, last_code = ?, "               \
+                    "last_error = ?, attempts = attempts - 1, updated_at = ? WHERE tenant_id = ? AND id = ? "          \
+                    "AND status = 'sending' " OUTBOX_RET)                                                              \
     X(OUTBOX_END, "UPDATE outbox SET status = ?, last_code = ?, last_error = ?, updated_at = ? "                       \
                   "WHERE tenant_id = ? AND id = ? AND status IN ('pending', 'sending') " OUTBOX_RET)                   \
     X(INV_SENT, "UPDATE invites SET status = 'sent', sent_at = ?, last_error = '', updated_at = ? "                    \
@@ -152,18 +156,17 @@
     X(INV_FAILED, "UPDATE invites SET status = 'failed', last_error = ?, updated_at = ? "                              \
                   "WHERE tenant_id = ? AND id = ? AND status IN ('planned', 'sending')")                               \
     X(INV_REMINDED, "UPDATE invites SET reminders = ?, updated_at = ? WHERE tenant_id = ? AND id = ? "                 \
-                    "AND reminders < ?")                                                                               \
+                    "AND reminders < ? RETURNING expires_at")                                                          \
     X(ESC_NOTIFIED, "UPDATE escalations SET notified_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? "           \
                     "AND notified_at IS NULL")                                                                         \
     X(ADMIN_EMAILS, "SELECT email FROM users WHERE tenant_id = ? AND role IN ('owner', 'admin') ORDER BY id LIMIT ?")  \
     X(TPL_GET, "SELECT body FROM templates WHERE tenant_id = ? AND name = ?")                                          \
     X(TPL_PUT, "INSERT INTO templates (tenant_id, name, body, updated_at) VALUES (?, ?, ?, ?) "                        \
                "ON CONFLICT (tenant_id, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")   \
-    X(STATUS_INVITES,                                                                                                  \
-      "SELECT i.touchpoint_id, t.name, i.send_at / 86400000, i.status, count(*) FROM invites i "                       \
-      "JOIN touchpoints t ON t.tenant_id = i.tenant_id AND t.id = i.touchpoint_id "                                    \
-      "WHERE i.tenant_id = ? AND i.send_at >= ? AND i.send_at < ? "                                                    \
-      "GROUP BY i.touchpoint_id, t.name, i.send_at / 86400000, i.status ORDER BY 3, 2, 4 LIMIT ?")                     \
+    X(STATUS_INVITES, "SELECT i.touchpoint_id, t.name, i.send_at / 86400000, i.status, count(*) FROM invites i "       \
+                      "JOIN touchpoints t ON t.tenant_id = i.tenant_id AND t.id = i.touchpoint_id "                    \
+                      "WHERE i.tenant_id = ? AND i.send_at >= ? AND i.send_at < ? "                                    \
+                      "GROUP BY i.touchpoint_id, t.name, i.send_at / 86400000, i.status ORDER BY 3, 2, 4 LIMIT ?")     \
     X(STATUS_OUTBOX, "SELECT kind, status, count(*) FROM outbox WHERE tenant_id = ? GROUP BY kind, status "            \
                      "ORDER BY kind, status LIMIT ?")
 

@@ -269,18 +269,18 @@ int sq_outbox_renew(store_conn *base, const int64_t *ids, size_t n, int64_t unti
     return rc;
 }
 
-/* An invite was accepted by the mail server at AT: queue its reminders. */
-static int queue_reminders(struct sq_conn *c, int64_t tenant_id, int64_t invite_id, int64_t at, int64_t expires_at) {
+/* The invite, or its reminder number K-1, was accepted by the mail server at
+ * AT: queue reminder K, reminder_hours later, if the tenant wants that many
+ * and it falls before the expiry. One at a time, so a reminder sent late
+ * (the mail server was down, it was the weekend) moves the next one on. */
+static int queue_reminder(struct sq_conn *c, int64_t tenant_id, int64_t invite_id, int k, int64_t at,
+                          int64_t expires_at) {
     store_tenant t;
     int rc = sq_tenant_get(&c->base, tenant_id, &t);
     if (rc) return rc;
-    int64_t step = (int64_t)t.sched.reminder_hours * 3600000;
-    for (int k = 1; k <= t.sched.reminders && rc == HARK_OK; k++) {
-        int64_t due = at + k * step;
-        if (step <= 0 || due >= expires_at) break;
-        rc = sq_outbox_insert(c, tenant_id, "reminder", invite_id, k, due, hark_now_ms(), "outbox_finish");
-    }
-    return rc;
+    int64_t due = at + (int64_t)t.sched.reminder_hours * 3600000;
+    if (k > t.sched.reminders || t.sched.reminder_hours <= 0 || due >= expires_at) return HARK_OK;
+    return sq_outbox_insert(c, tenant_id, "reminder", invite_id, k, due, hark_now_ms(), "outbox_finish");
 }
 
 int sq_outbox_finish(store_conn *base, const store_outbox_done *d) {
@@ -289,7 +289,8 @@ int sq_outbox_finish(store_conn *base, const store_outbox_done *d) {
     store_outbox row;
     int64_t now = hark_now_ms();
     int rc, found = 0;
-    static const enum sq_stmt by_result[] = {SQ_OUTBOX_SENT, SQ_OUTBOX_RETRY, SQ_OUTBOX_END, SQ_OUTBOX_END};
+    static const enum sq_stmt by_result[] = {SQ_OUTBOX_SENT, SQ_OUTBOX_RETRY, SQ_OUTBOX_END, SQ_OUTBOX_END,
+                                             SQ_OUTBOX_DEFER};
     sqlite3_stmt *st = sq_stmt(c, by_result[d->result], &rc);
     if (!st) return rc;
     sq_bind_init(&b, st);
@@ -299,6 +300,7 @@ int sq_outbox_finish(store_conn *base, const store_outbox_done *d) {
         sq_bind_i64(&b, d->code);
         break;
     case STORE_OUTBOX_RETRY:
+    case STORE_OUTBOX_DEFER:
         sq_bind_i64(&b, d->at);
         sq_bind_i64(&b, d->code);
         sq_bind_text(&b, d->error);
@@ -335,10 +337,11 @@ int sq_outbox_finish(store_conn *base, const store_outbox_done *d) {
                 sent = 1;
             }
             if ((rc = sq_finish(st, rc)) || !sent) return rc;
-            return queue_reminders(c, d->tenant_id, row.ref_id, d->at, expires_at);
+            return queue_reminder(c, d->tenant_id, row.ref_id, 1, d->at, expires_at);
         }
         if (!strcmp(row.kind, "reminder")) {
-            int64_t k = row.n;
+            int64_t k = row.n, expires_at = 0;
+            int found_inv = 0;
             /* bound as (reminders = ?, now, tenant, id, reminders < ?) */
             if (!(st = sq_stmt(c, SQ_INV_REMINDED, &rc))) return rc;
             sq_bind_init(&b, st);
@@ -347,7 +350,12 @@ int sq_outbox_finish(store_conn *base, const store_outbox_done *d) {
             sq_bind_i64(&b, d->tenant_id);
             sq_bind_i64(&b, row.ref_id);
             sq_bind_i64(&b, k);
-            return exec_bound(c, st, &b, "outbox_finish", NULL);
+            if ((rc = sq_step(c, st, &b, "outbox_finish")) == 1) {
+                expires_at = sqlite3_column_int64(st, 0);
+                found_inv = 1;
+            }
+            if ((rc = sq_finish(st, rc)) || !found_inv) return rc;
+            return queue_reminder(c, d->tenant_id, row.ref_id, (int)k + 1, d->at, expires_at);
         }
         /* alert */
         if (!(st = sq_stmt(c, SQ_ESC_NOTIFIED, &rc))) return rc;
@@ -358,6 +366,7 @@ int sq_outbox_finish(store_conn *base, const store_outbox_done *d) {
         sq_bind_i64(&b, row.ref_id);
         return exec_bound(c, st, &b, "outbox_finish", NULL);
     case STORE_OUTBOX_RETRY:
+    case STORE_OUTBOX_DEFER:
         return invite ? invite_update(c, SQ_INV_REPLAN, d->error, d->tenant_id, row.ref_id, NULL, "outbox_finish")
                       : HARK_OK;
     case STORE_OUTBOX_FAILED:

@@ -352,8 +352,7 @@ int store_invite_plan(store_conn *c, store_invite *inv);
 /* Remembers why the planner skipped an employee (TOUCHPOINT_ID 0: for every
  * touchpoint): one row per employee x touchpoint, counted. REASON is short
  * and holds no personal data. */
-int store_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id,
-                      const char *reason);
+int store_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id, const char *reason);
 /* Forgets the skips of an employee x touchpoint once it could be planned. */
 int store_skip_clear(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id);
 
@@ -365,7 +364,7 @@ int store_invites_expire(store_conn *c, int64_t tenant_id, int64_t now, int64_t 
 /* One email to send. */
 typedef struct store_outbox {
     int64_t id, tenant_id;
-    char kind[16]; /* invite, reminder, alert */
+    char kind[16];  /* invite, reminder, alert */
     int64_t ref_id; /* invite id (invite, reminder) or escalation id (alert) */
     int n;          /* reminder number, 1...; 0 otherwise */
     int attempts;   /* including the current one */
@@ -384,7 +383,9 @@ enum store_outbox_result {
     STORE_OUTBOX_SENT = 0,      /* the server accepted it at AT */
     STORE_OUTBOX_RETRY = 1,     /* transient failure: pending again, due at AT */
     STORE_OUTBOX_FAILED = 2,    /* permanent failure, or retries exhausted */
-    STORE_OUTBOX_CANCELLED = 3, /* no longer wanted (invite started, expired, no recipient) */
+    STORE_OUTBOX_CANCELLED = 3, /* no longer wanted (invite started, expired, person left) */
+    STORE_OUTBOX_DEFER = 4,     /* not tried (outside working hours, sender paused or stopping): pending
+                                   again, due at AT, and this attempt does not count */
 };
 
 typedef struct store_outbox_done {
@@ -397,9 +398,11 @@ typedef struct store_outbox_done {
 
 /* Records how a claimed row ended. For an invite row also updates the invite
  * (sent with sent_at, or failed with the error; back to planned on a retry)
- * and, when it is sent, queues its reminders (store_schedule.reminders, each
- * reminder_hours after the one before, none at or after the expiry); for an
- * alert row sets the escalation's notified_at. Idempotent: recording a row
+ * and, when it is sent, queues its first reminder reminder_hours later; a
+ * sent reminder queues the next one the same way (up to
+ * store_schedule.reminders, none at or after the expiry), so reminders stay
+ * apart even when one leaves late. For an alert row sets the escalation's
+ * notified_at. Idempotent: recording a row
  * that is already sent changes nothing. */
 int store_outbox_finish(store_conn *c, const store_outbox_done *d);
 

@@ -871,3 +871,74 @@ export async function expectError(c, code, closeCode, what = '') {
   assert.equal(got, closeCode, `${what}: close code`);
   return m;
 }
+
+/* ------------------------------------------------------------------ */
+/* SMTP sink (tests/smtp/sink.py with Debian's python3-aiosmtpd)       */
+/* ------------------------------------------------------------------ */
+
+export const SINK_PY = path.join(ROOT, 'tests', 'smtp', 'sink.py');
+
+/**
+ * Starts the test SMTP server. opts.args: extra sink.py arguments;
+ * opts.port: a fixed port (0: a free one). Resolves {port, dir, stop(),
+ * messages()} where messages() lists the accepted messages in order as
+ * {n, rcpt_tos, message_id, eml} (eml read lazily by eml(n)).
+ */
+export async function startSink(opts = {}) {
+  const dir = opts.dir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'hark-sink-'));
+  tempDirs.add(dir);
+  await fs.mkdir(dir, { recursive: true });
+  const args = [SINK_PY, '--port', String(opts.port ?? 0), '--dir', dir, '--stats', path.join(dir, 'stats.json'),
+    ...(opts.args ?? [])];
+  const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+  const exited = new Promise((resolve) => child.on('exit', (code) => {
+    live.delete(child);
+    resolve(code);
+  }));
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`SMTP sink did not start: ${err}`)), 10000);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      const m = /listening on (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`SMTP sink exited ${code}: ${err} (python3-aiosmtpd missing? run scripts/bootstrap)`));
+    });
+  });
+  return {
+    port,
+    dir,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async messages() {
+      const names = (await fs.readdir(dir)).filter((f) => /^\d+\.json$/.test(f));
+      const list = [];
+      for (let i = 0; i < names.length; i += 64) { // bounded: 10,000 files must not exhaust descriptors
+        const chunk = names.slice(i, i + 64);
+        list.push(...await Promise.all(chunk.map(async (f) => JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')))));
+      }
+      return list.sort((a, b) => a.n - b.n);
+    },
+    eml(n) {
+      return fs.readFile(path.join(dir, `${n}.eml`), 'utf8');
+    },
+  };
+}
+
+/** A fresh data directory (removed at exit). */
+export async function tempDataDir(prefix = 'hark-test-') {
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  tempDirs.add(d);
+  return d;
+}
