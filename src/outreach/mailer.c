@@ -38,11 +38,12 @@ typedef struct batch {
     int64_t lease_checked;
 } batch;
 
-static void bucket_init(outreach_bucket *b, double rate, int64_t now) {
-    b->rate = rate;
+void outreach__bucket_init(outreach_bucket *b, double rate, int64_t now) {
+    b->rate = rate > 0 ? rate : 0;
     b->burst = rate < 1 ? 1 : rate;
     b->tokens = b->burst;
     b->last_ms = now;
+    b->next_ms = 0;
 }
 
 /* Milliseconds until B holds a token (0: take one now, done). */
@@ -63,14 +64,14 @@ static outreach_bucket *tenant_bucket(outreach *o, int64_t tenant_id, int rate, 
     for (size_t i = 0; i < OUTREACH_TENANT_BUCKETS; i++) {
         if (o->tenants[i].tenant_id == tenant_id) {
             o->tenants[i].used_ms = now;
-            if (o->tenants[i].b.rate != rate) bucket_init(&o->tenants[i].b, rate, now);
+            if (o->tenants[i].b.rate != rate) outreach__bucket_init(&o->tenants[i].b, rate, now);
             return &o->tenants[i].b;
         }
         if (o->tenants[i].used_ms < o->tenants[oldest].used_ms) oldest = i;
     }
     o->tenants[oldest].tenant_id = tenant_id;
     o->tenants[oldest].used_ms = now;
-    bucket_init(&o->tenants[oldest].b, rate, now);
+    outreach__bucket_init(&o->tenants[oldest].b, rate, now);
     return &o->tenants[oldest].b;
 }
 
@@ -154,8 +155,11 @@ static void on_result(outreach *o, batch *b, const mail_result *r, int64_t now) 
         add_done(b, row, STORE_OUTBOX_SENT, now, r->code, NULL);
         return;
     }
+    /* A server's reply may name the recipient: it is kept with the row (for
+     * HR and `hark outreach status`) and logged only at debug level. */
     if (r->outcome == MAIL_PERMANENT) {
-        log_warn("outreach: %s %" PRId64 " refused for good: %s", row->kind, row->id, msg);
+        log_warn("outreach: %s %" PRId64 " refused for good (reply %d)", row->kind, row->id, r->code);
+        log_debug("outreach: %s %" PRId64 " reply: %s", row->kind, row->id, msg);
         add_done(b, row, STORE_OUTBOX_FAILED, now, r->code, msg);
         return;
     }
@@ -163,13 +167,15 @@ static void on_result(outreach *o, batch *b, const mail_result *r, int64_t now) 
     if (row->attempts >= o->o.max_attempts) {
         char gave[sizeof r->reply + 40];
         snprintf(gave, sizeof gave, "gave up after %d attempts: %s", row->attempts, msg);
-        log_warn("outreach: %s %" PRId64 ": %s", row->kind, row->id, gave);
+        log_warn("outreach: %s %" PRId64 ": gave up after %d attempts (reply %d)", row->kind, row->id, row->attempts,
+                 r->code);
         add_done(b, row, STORE_OUTBOX_FAILED, now, r->code, gave);
         return;
     }
     int64_t d = backoff(o->o.retry_base_ms, o->o.retry_max_ms, row->attempts);
-    log_info("outreach: %s %" PRId64 " attempt %d failed (%s): retry in %" PRId64 " ms", row->kind, row->id,
-             row->attempts, msg, d);
+    log_info("outreach: %s %" PRId64 " attempt %d failed (reply %d): retry in %" PRId64 " ms", row->kind, row->id,
+             row->attempts, r->code, d);
+    log_debug("outreach: %s %" PRId64 " reply: %s", row->kind, row->id, msg);
     int64_t at = now + d;
     if (at < o->pause_until_ms) at = o->pause_until_ms;
     add_done(b, row, STORE_OUTBOX_RETRY, at, r->code, msg);
@@ -237,8 +243,17 @@ static int send_next(outreach *o, batch *b, int64_t *wait_ms) {
     int64_t w = bucket_wait(&o->global, now, 0);
     outreach_bucket *tb = tenant_bucket(o, row->tenant_id, ctx.tenant.sched.mail_rate, now);
     int64_t wt = bucket_wait(tb, now, 0);
-    if (w || wt) {
-        *wait_ms = w > wt ? w : wt;
+    if (wt) {
+        /* This tenant is over its own rate: its row steps aside (not an
+         * attempt), due when its turn comes, so it never holds up other
+         * tenants' mail behind it in the batch. */
+        tb->next_ms = (tb->next_ms > now ? tb->next_ms : now + wt) + (int64_t)(1000.0 / tb->rate);
+        add_done(b, row, STORE_OUTBOX_DEFER, tb->next_ms, 0, "over the tenant's mail rate");
+        b->next++;
+        return 1;
+    }
+    if (w) {
+        *wait_ms = w;
         return 0;
     }
     why[0] = '\0';

@@ -77,10 +77,7 @@ outreach *outreach_new(store *st, const outreach_opts *opts, char *err, size_t e
     if (parse_from(o, opts->mail_from ? opts->mail_from : "", err, errlen)) goto fail;
     snprintf(o->domain, sizeof o->domain, "%s", strchr(o->from_addr, '@') + 1);
     if (mail_transport_open(o->mail_url, &o->o.mail, &o->tr, err, errlen)) goto fail;
-    o->global.rate = opts->rate > 0 ? opts->rate : 0;
-    o->global.burst = opts->rate > 0 ? opts->rate : 1;
-    o->global.tokens = o->global.burst;
-    o->global.last_ms = hark_now_ms();
+    outreach__bucket_init(&o->global, opts->rate, hark_now_ms());
     pthread_mutex_init(&o->mu, NULL);
     pthread_cond_init(&o->cv, NULL);
     return o;

@@ -10,11 +10,16 @@
 #include "outreach/outreach.h"
 #include "outreach/rules.h"
 
-/* A token bucket: RATE tokens a second, at most BURST saved up. */
+/* A token bucket: RATE tokens a second, at most BURST saved up. NEXT_MS:
+ * for a tenant's bucket, the turn given to the last row that had to step
+ * aside (mailer.c). */
 typedef struct outreach_bucket {
     double tokens, rate, burst;
-    int64_t last_ms;
+    int64_t last_ms, next_ms;
 } outreach_bucket;
+
+/* A full bucket of RATE tokens a second (0: no limit). */
+void outreach__bucket_init(outreach_bucket *b, double rate, int64_t now);
 
 /* Per-tenant buckets, a small open table keyed by tenant id (bounded: when
  * full, the oldest-used slot is reused, which only forgets saved tokens). */

@@ -139,7 +139,6 @@ export class Server {
     this.port = 0;
     this.log = []; // last lines of the server's stdout and stderr
     this.tokensSeen = new Set();
-    this.healthToken = null;
     this.starts = 0;
   }
 
@@ -278,10 +277,13 @@ export class Server {
     const res = await fetch(`${this.url}/healthz`);
     assert.equal(res.status, 200, `${msg} /healthz`);
     await res.arrayBuffer();
-    if (!this.healthToken) this.healthToken = (await this.invite(undefined, 'pulse')).token;
+    // A conversation of its own each time: tests running side by side may
+    // check health at once, and two hellos on one conversation would
+    // replace each other (4001).
+    const { token } = await this.invite(undefined, 'pulse');
     const c = await this.connect();
     try {
-      const w = await c.hello(this.healthToken, 0);
+      const w = await c.hello(token, 0);
       assert.equal(w.t, 'welcome', `${msg} hello on a good conversation`);
       c.send({ t: 'ping' });
       await c.waitFor((m) => m.t === 'pong', 3000);

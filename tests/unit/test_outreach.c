@@ -463,6 +463,33 @@ static void test_link_token(void **state) {
     assert_int_equal(cl.invite_id, 1);
 }
 
+/* A tenant over its own mail rate: the rows beyond it step aside, each due
+ * at its turn, and are not counted as attempts. */
+static void test_tenant_rate(void **state) {
+    struct fx *f = *state;
+    outreach_plan_stats ps;
+    outreach_send_stats ss;
+    for (int i = 0; i < 5; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "r%d@acme.example", i);
+        add_employee(f, email, "2026-11-25", "", "", "active");
+    }
+    store_schedule sc = f->t.sched;
+    sc.mail_rate = 1;
+    assert_int_equal(store_tenant_set_schedule(f->c, f->t.id, &sc), 0);
+    hark_clock_set(at("2026-12-02T10:05:00Z"));
+    plan(f, &ps);
+    assert_int_equal(ps.planned, 5);
+    deliver(f, &ss);
+    assert_int_equal(ss.sent, 1);
+    assert_int_equal(ss.deferred, 4);
+    deliver(f, &ss); /* their turns are 1 to 4 s away */
+    assert_int_equal(ss.claimed, 0);
+    hark_clock_set(at("2026-12-02T10:05:30Z"));
+    deliver(f, &ss);
+    assert_true(ss.sent >= 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plan_once_and_deliver, setup, teardown),
@@ -474,6 +501,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_alert_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_template_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tenant_rate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
