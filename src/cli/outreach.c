@@ -53,7 +53,8 @@ static int status_index(const char *s) {
     return -1;
 }
 
-/* `hark outreach status --tenant SLUG [--days N]`. */
+/* `hark outreach status --tenant SLUG [--days N]`: the last N days and the
+ * two weeks ahead (invites planned for later, e.g. after a weekend). */
 static int outreach_status(const hark_config *cfg, int argc, char **argv) {
     unsigned char used[64] = {0};
     const char *slug = cli_opt(argc, argv, "tenant", used);
@@ -83,7 +84,7 @@ static int outreach_status(const hark_config *cfg, int argc, char **argv) {
     store_skip_count skips[32];
     size_t n = 0, nskips = 0;
     int64_t now = hark_now_ms(), today = now / 86400000;
-    rc = rows ? store_outreach_status(c, t.id, (today - days + 1) * 86400000, (today + 2) * 86400000, rows, MAXROWS, &n)
+    rc = rows ? store_outreach_status(c, t.id, (today - days + 1) * 86400000, (today + 15) * 86400000, rows, MAXROWS, &n)
               : HARK_ENOMEM;
     if (rc == HARK_OK) rc = store_skip_counts(c, t.id, skips, 32, &nskips);
     if (rc) {

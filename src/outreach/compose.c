@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/email.h"
 #include "core/embed.h"
 #include "core/err.h"
 #include "core/token.h"
@@ -20,18 +21,6 @@
 #include "outreach/outreach_int.h"
 
 #define MAIL_MAX (256 * 1024) /* bound of one rendered part and of one message */
-
-int outreach__email_ok(const char *a) {
-    size_t len = strlen(a);
-    const char *at = strchr(a, '@');
-    if (len < 3 || len > 254 || !at || at == a || strchr(at + 1, '@')) return 0;
-    for (const unsigned char *p = (const unsigned char *)a; *p; p++)
-        if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' || *p == '(' || *p == ')' || *p == ',' || *p == ';' ||
-            *p == '"' || *p == '\\')
-            return 0;
-    const char *dot = strrchr(at + 1, '.');
-    return dot && dot > at + 1 && dot[1] != '\0';
-}
 
 /* A template's text: the tenant's own NAME-KIND.EXT, its own NAME.EXT, the
  * built-in NAME-KIND.EXT, the built-in NAME.EXT, in that order. *OWNED is
@@ -196,7 +185,7 @@ int outreach__compose(outreach *o, const store_outbox *row, const store_mail_ctx
         if ((rc = store_admin_emails(o->c, row->tenant_id, m->rcpt, OUTREACH_MAX_RCPT, &m->nrcpt))) return rc;
         size_t k = 0;
         for (size_t i = 0; i < m->nrcpt; i++)
-            if (outreach__email_ok(m->rcpt[i])) memmove(m->rcpt[k++], m->rcpt[i], 256);
+            if (!email_problem(m->rcpt[i], strlen(m->rcpt[i]))) memmove(m->rcpt[k++], m->rcpt[i], 256);
         m->nrcpt = k;
         if (!m->nrcpt) {
             snprintf(why, whylen, "no owner or admin with a valid address to tell");
@@ -210,7 +199,7 @@ int outreach__compose(outreach *o, const store_outbox *row, const store_mail_ctx
         to_addr = m->rcpt[0];
     } else {
         const hark_tz *tz;
-        if (!outreach__email_ok(ctx->employee.email)) {
+        if (email_problem(ctx->employee.email, strlen(ctx->employee.email))) {
             snprintf(why, whylen, "invalid email address");
             return STORE_OUTBOX_FAILED;
         }

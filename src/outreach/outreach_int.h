@@ -79,9 +79,6 @@ int outreach__compose(outreach *o, const store_outbox *row, const store_mail_ctx
 int outreach__check_templates(outreach *o, int64_t tenant_id, const char *kind, char *err, size_t errlen);
 /* The zone to write to an employee in: theirs, else the tenant's, else UTC. */
 const hark_tz *outreach__employee_tz(const store_mail_ctx *ctx);
-/* 1 when ADDR looks like a deliverable address (one '@', a dot in the
- * domain, no spaces or control characters, at most 254 bytes). */
-int outreach__email_ok(const char *addr);
 
 /* ---- planner.c ---- */
 int outreach__plan(outreach *o, outreach_plan_stats *st);

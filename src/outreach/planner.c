@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/email.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "outreach/outreach_int.h"
@@ -103,7 +104,7 @@ static int plan_employee(outreach *o, const store_tenant *t, const hark_tz *tena
     const hark_tz *tz = tenant_tz;
     int rc;
     if (!strcmp(e->status, "inactive")) return HARK_OK;
-    if (!outreach__email_ok(e->email)) {
+    if (email_problem(e->email, strlen(e->email))) {
         st->skipped++;
         return store_skip_record(o->c, t->id, e->id, 0, "invalid email address");
     }

@@ -4,7 +4,8 @@
  * the rows again and writes them in one transaction. Reading twice costs
  * little (the file is in memory) and keeps memory small: the rows themselves
  * are never held, only the keys that must be unique (email, external_id).
- * Not here: the HTTP upload and the command line (they call this). */
+ * Not here: the CSV syntax (web/csv.h), the email address check
+ * (core/email.h), the HTTP upload and the command line (they call this). */
 #include <ctype.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -14,9 +15,11 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/email.h"
 #include "core/err.h"
 #include "core/tz.h"
 #include "core/utf8.h"
+#include "web/csv.h"
 #include "web/import.h"
 
 void import_opts_default(import_opts *o) {
@@ -49,19 +52,18 @@ enum column {
 #define EMP_FIELD(name) offsetof(store_employee, name), sizeof(((store_employee *)0)->name)
 
 /* Each column, the store_employee field it fills and the longest value it
- * takes in bytes (the field's size less its NUL; 254 for addresses, the
- * longest an email can be). */
+ * takes in bytes (the field's size less its NUL; EMAIL_MAX for addresses). */
 static const struct {
     const char *name;
     size_t off, size, max;
 } columns[NCOLUMNS] = {
     [COL_EXTERNAL_ID] = {"external_id", EMP_FIELD(external_id), 63},
-    [COL_EMAIL] = {"email", EMP_FIELD(email), 254},
+    [COL_EMAIL] = {"email", EMP_FIELD(email), EMAIL_MAX},
     [COL_FIRST_NAME] = {"first_name", EMP_FIELD(first_name), 63},
     [COL_LAST_NAME] = {"last_name", EMP_FIELD(last_name), 63},
     [COL_DEPARTMENT] = {"department", EMP_FIELD(department), 63},
     [COL_LOCATION] = {"location", EMP_FIELD(location), 63},
-    [COL_MANAGER_EMAIL] = {"manager_email", EMP_FIELD(manager_email), 254},
+    [COL_MANAGER_EMAIL] = {"manager_email", EMP_FIELD(manager_email), EMAIL_MAX},
     [COL_HIRE_DATE] = {"hire_date", EMP_FIELD(hire_date), 10},
     [COL_EXIT_DATE] = {"exit_date", EMP_FIELD(exit_date), 10},
     [COL_TIMEZONE] = {"timezone", EMP_FIELD(timezone), 63},
@@ -75,35 +77,12 @@ static const char *emp_cfield(const store_employee *e, enum column c) {
     return (const char *)e + columns[c].off;
 }
 
-/* ---- reading CSV ---- */
-
-/* Bytes kept of one field: more than any column takes, so a longer value is
- * known to be too long (its full length is still counted). */
+/* What the CSV reader keeps (web/csv.h). Of one field: more bytes than any
+ * column takes, so a longer value is known to be too long (its full length
+ * is still counted). Of one row: the header may name at most this many
+ * columns. */
 #define FIELD_KEEP 256
-/* Fields kept of one row; the header may name at most this many columns. */
 #define FIELDS_MAX 64
-
-struct field {
-    char *text;  /* the first FIELD_KEEP bytes of the value, unquoted, NUL-terminated */
-    size_t len;  /* the value's full length */
-    size_t line; /* where the field starts */
-    int quoted;
-};
-
-struct record {
-    size_t line;     /* where the row starts */
-    size_t end_line; /* where it ends */
-    size_t nf;       /* fields in the row; only the first FIELDS_MAX are kept */
-    int bad;         /* a quoting problem was reported: the values are not checked */
-    struct field f[FIELDS_MAX];
-    char text[FIELDS_MAX][FIELD_KEEP + 1];
-};
-
-/* A position in the file. */
-struct csv {
-    const char *p, *end;
-    size_t line;
-};
 
 /* A set of strings (emails, external ids) with one number each (the line
  * where the file first has it, or the employee's id), hashed with SipHash
@@ -127,11 +106,10 @@ struct ctx {
     import_report *rep;
     const char *data;
     size_t len;
-    int oom;              /* the problem list could not be allocated */
-    int col_at[NCOLUMNS]; /* the field index of each column, -1 when absent */
-    size_t ncols;         /* fields in the header */
-    struct csv csv;
-    struct record *rec;
+    int oom;                 /* the problem list could not be allocated */
+    int col_at[NCOLUMNS];    /* the field index of each column, -1 when absent */
+    size_t ncols;            /* fields in the header */
+    csv_reader *csv;         /* over DATA, LEN; its quoting mistakes are problems */
     struct keyset emails;    /* pass 1: lower-cased emails of the file -> line */
     struct keyset externals; /* pass 1: external ids of the file -> line; pass 2: the stored ones -> id */
 };
@@ -159,103 +137,9 @@ static void problem(struct ctx *x, size_t line, size_t column, const char *fmt, 
     va_end(ap);
 }
 
-static void csv_start(struct ctx *x) {
-    x->csv.p = x->data;
-    x->csv.end = x->data + x->len;
-    x->csv.line = 1;
-    if (x->len >= 3 && !memcmp(x->data, "\xEF\xBB\xBF", 3)) x->csv.p += 3;
-}
-
-/* At a record's end: LF, CRLF, or a CR that ends the file. */
-static int at_eol(const struct csv *s) {
-    return s->p < s->end && (*s->p == '\n' || (*s->p == '\r' && (s->p + 1 == s->end || s->p[1] == '\n')));
-}
-
-static int at_field_end(const struct csv *s) {
-    return s->p == s->end || *s->p == ',' || at_eol(s);
-}
-
-/* Appends CH to a field value: DST (NULL for a field that is not kept)
- * holds the first FIELD_KEEP bytes; *N counts them all. */
-static void put(char *dst, size_t *n, char ch) {
-    if (dst && *n < FIELD_KEEP) dst[*n] = ch;
-    (*n)++;
-}
-
-/* Reads the next row into x->rec. Returns 1, or 0 at the end of the file.
- * Quoting problems are reported, with the row marked bad; an unclosed quote
- * ends the file. */
-static int csv_next(struct ctx *x) {
-    struct csv *s = &x->csv;
-    struct record *r = x->rec;
-    if (s->p >= s->end) return 0;
-    r->line = s->line;
-    r->nf = 0;
-    r->bad = 0;
-    for (;;) {
-        size_t idx = r->nf++;
-        struct field scratch, *f = idx < FIELDS_MAX ? &r->f[idx] : &scratch;
-        char *dst = idx < FIELDS_MAX ? r->text[idx] : NULL;
-        size_t n = 0;
-        int stray = 0;
-        f->line = s->line;
-        f->quoted = 0;
-        if (s->p < s->end && *s->p == '"') {
-            f->quoted = 1;
-            s->p++;
-            for (;;) {
-                if (s->p == s->end) {
-                    problem(x, f->line, idx + 1, "a quoted field is not closed: the file ends inside it");
-                    r->bad = 1;
-                    goto end_of_file;
-                }
-                char ch = *s->p++;
-                if (ch == '"') {
-                    if (s->p < s->end && *s->p == '"') {
-                        s->p++;
-                        put(dst, &n, '"');
-                        continue;
-                    }
-                    break;
-                }
-                if (ch == '\n') s->line++;
-                put(dst, &n, ch);
-            }
-            if (!at_field_end(s)) {
-                problem(x, s->line, idx + 1, "text after the closing quote of a quoted field");
-                r->bad = 1;
-                while (!at_field_end(s)) put(dst, &n, *s->p++);
-            }
-        } else {
-            while (!at_field_end(s)) {
-                if (*s->p == '"' && !stray) {
-                    problem(x, s->line, idx + 1,
-                            "a quote in an unquoted field (quote the whole field, doubling the quote)");
-                    r->bad = stray = 1;
-                }
-                put(dst, &n, *s->p++);
-            }
-        }
-    end_of_file:
-        if (dst) dst[n < FIELD_KEEP ? n : FIELD_KEEP] = '\0';
-        f->text = dst;
-        f->len = n;
-        r->end_line = s->line;
-        if (s->p >= s->end) return 1;
-        if (*s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (*s->p == '\r') s->p++;
-        if (s->p < s->end) s->p++; /* the LF */
-        s->line++;
-        return 1;
-    }
-}
-
-/* A row with nothing on it (an empty line). */
-static int record_blank(const struct record *r) {
-    return r->nf == 1 && r->f[0].len == 0 && !r->f[0].quoted;
+/* The CSV reader's mistakes (csv_error_fn), with its words. */
+static void csv_problem(void *arg, csv_error err, size_t line, size_t column) {
+    problem(arg, line, column, "%s", csv_strerror(err));
 }
 
 /* ---- key sets ---- */
@@ -352,38 +236,20 @@ static const char *text_problem(const char *s, size_t len) {
     return NULL;
 }
 
-/* Why S (LEN bytes, acceptable text) is not an email address, or NULL. The
- * check is what catches real mistakes, not RFC 5321 in full. */
-static const char *email_problem(const char *s, size_t len) {
-    const char *at = memchr(s, '@', len);
-    if (!at) return "has no '@'";
-    const char *domain = at + 1;
-    size_t dlen = len - (size_t)(domain - s);
-    if (memchr(domain, '@', dlen)) return "has more than one '@'";
-    if (memchr(s, ' ', len)) return "contains a space";
-    if (at == s) return "has nothing before the '@'";
-    if (!dlen) return "has no domain after the '@'";
-    if (!memchr(domain, '.', dlen)) return "has no dot in its domain";
-    if (domain[0] == '.' || domain[dlen - 1] == '.') return "has a domain that starts or ends with a dot";
-    for (size_t i = 0; i + 1 < dlen; i++)
-        if (domain[i] == '.' && domain[i + 1] == '.') return "has two dots in a row in its domain";
-    return NULL;
-}
-
 /* The header: one known column name per field, each once, and email. */
 static int read_header(struct ctx *x) {
-    struct record *r = x->rec;
+    const csv_record *r = csv_reader_next(x->csv);
     for (int c = 0; c < NCOLUMNS; c++) x->col_at[c] = -1;
-    if (!csv_next(x)) {
+    if (!r) {
         problem(x, 1, 1, "the file is empty: its first line must name the columns");
         return HARK_EINVAL;
     }
     size_t before = x->rep->nproblems;
-    x->ncols = r->nf;
-    if (r->nf > FIELDS_MAX)
-        problem(x, r->line, FIELDS_MAX + 1, "the header has %zu columns; the known ones are 10", r->nf);
-    for (size_t i = 0; i < r->nf && i < FIELDS_MAX && !r->bad; i++) {
-        const struct field *f = &r->f[i];
+    x->ncols = r->nfields;
+    if (r->nfields > r->nkept)
+        problem(x, r->line, FIELDS_MAX + 1, "the header has %zu columns; the known ones are 10", r->nfields);
+    for (size_t i = 0; i < r->nkept && !r->nerrors; i++) {
+        const csv_field *f = &r->fields[i];
         const char *name = f->text;
         size_t n = f->len < FIELD_KEEP ? f->len : FIELD_KEEP;
         while (n && name[0] == ' ') {
@@ -416,25 +282,24 @@ static int read_header(struct ctx *x) {
     return x->rep->nproblems == before ? HARK_OK : HARK_EINVAL;
 }
 
-/* Checks one data row (pass 1) and remembers its keys. Returns 0 or
+/* Checks data row R (pass 1) and remembers its keys. Returns 0 or
  * HARK_ENOMEM / HARK_ETOOBIG (key sets); problems go to the report. */
-static int check_row(struct ctx *x) {
-    const struct record *r = x->rec;
+static int check_row(struct ctx *x, const csv_record *r) {
     int64_t hire_day = 0, exit_day = 0;
     int have_hire = 0, have_exit = 0, rc;
-    if (r->nf != x->ncols) {
+    if (r->nfields != x->ncols) {
         /* At the first missing field (on the row's last line) or at the
-         * first extra one. The header has at most NCOLUMNS fields. */
-        size_t line = r->nf < x->ncols ? r->end_line : r->f[x->ncols].line;
-        size_t col = r->nf < x->ncols ? r->nf + 1 : x->ncols + 1;
-        problem(x, line, col, "this row has %zu fields; the header has %zu", r->nf, x->ncols);
+         * first extra one (kept: the header has at most NCOLUMNS fields). */
+        size_t line = r->nfields < x->ncols ? r->end_line : r->fields[x->ncols].line;
+        size_t col = r->nfields < x->ncols ? r->nfields + 1 : x->ncols + 1;
+        problem(x, line, col, "this row has %zu fields; the header has %zu", r->nfields, x->ncols);
         return HARK_OK;
     }
-    if (r->bad) return HARK_OK;
+    if (r->nerrors) return HARK_OK;
     for (int c = 0; c < NCOLUMNS; c++) {
         if (x->col_at[c] < 0) continue;
-        const struct field *f = &r->f[x->col_at[c]];
-        size_t col = (size_t)x->col_at[c] + 1;
+        const csv_field *f = &r->fields[x->col_at[c]];
+        size_t col = f->column;
         const char *why, *name = columns[c].name;
         if (f->len > columns[c].max) {
             problem(x, f->line, col, "%s is %zu bytes long; at most %zu fit", name, f->len, columns[c].max);
@@ -487,28 +352,27 @@ static int check_row(struct ctx *x) {
         }
     }
     if (have_hire && have_exit && exit_day < hire_day) {
-        const struct field *f = &r->f[x->col_at[COL_EXIT_DATE]];
-        problem(x, f->line, (size_t)x->col_at[COL_EXIT_DATE] + 1, "exit_date is before hire_date");
+        const csv_field *f = &r->fields[x->col_at[COL_EXIT_DATE]];
+        problem(x, f->line, f->column, "exit_date is before hire_date");
     }
 
-    const struct field *em = &r->f[x->col_at[COL_EMAIL]];
+    const csv_field *em = &r->fields[x->col_at[COL_EMAIL]];
     if (em->len && em->len <= columns[COL_EMAIL].max) {
         char low[FIELD_KEEP];
         for (size_t i = 0; i < em->len; i++) low[i] = (char)tolower((unsigned char)em->text[i]);
         const struct key *k = keyset_find(&x->emails, low, em->len);
         if (k)
-            problem(x, em->line, (size_t)x->col_at[COL_EMAIL] + 1, "email is also on line %lld (each employee once)",
-                    (long long)k->value);
+            problem(x, em->line, em->column, "email is also on line %lld (each employee once)", (long long)k->value);
         else if ((rc = keyset_add(&x->emails, low, em->len, (int64_t)em->line)))
             return rc;
     }
     if (x->col_at[COL_EXTERNAL_ID] >= 0) {
-        const struct field *ex = &r->f[x->col_at[COL_EXTERNAL_ID]];
+        const csv_field *ex = &r->fields[x->col_at[COL_EXTERNAL_ID]];
         if (ex->len && ex->len <= columns[COL_EXTERNAL_ID].max) {
             const struct key *k = keyset_find(&x->externals, ex->text, ex->len);
             if (k)
-                problem(x, ex->line, (size_t)x->col_at[COL_EXTERNAL_ID] + 1,
-                        "external_id is also on line %lld (each employee once)", (long long)k->value);
+                problem(x, ex->line, ex->column, "external_id is also on line %lld (each employee once)",
+                        (long long)k->value);
             else if ((rc = keyset_add(&x->externals, ex->text, ex->len, (int64_t)ex->line)))
                 return rc;
         }
@@ -524,15 +388,17 @@ static int check_file(struct ctx *x) {
         problem(x, 1, 1, "the file is %zu bytes; at most %zu are accepted", x->len, x->o.max_bytes);
         return HARK_ETOOBIG;
     }
-    csv_start(x);
+    csv_reader_rewind(x->csv);
     if ((rc = read_header(x))) return rc;
-    while (csv_next(x)) {
-        if (record_blank(x->rec)) continue;
+    for (;;) {
+        const csv_record *r = csv_reader_next(x->csv);
+        if (!r) break;
+        if (csv_record_blank(r)) continue;
         if (++x->rep->rows > x->o.max_rows) {
-            problem(x, x->rec->line, 1, "the file has more than %zu rows", x->o.max_rows);
+            problem(x, r->line, 1, "the file has more than %zu rows", x->o.max_rows);
             return HARK_ETOOBIG;
         }
-        if ((rc = check_row(x))) return rc;
+        if ((rc = check_row(x, r))) return rc;
     }
     if (x->oom) return HARK_ENOMEM;
     return x->rep->nproblems ? HARK_EINVAL : HARK_OK;
@@ -570,18 +436,18 @@ static int load_externals(struct ctx *x, store_conn *c, int64_t tenant_id) {
     return rc;
 }
 
-/* Writes the current row (checked in pass 1). Problems that only the
- * database shows (an email held by another employee) are reported; other
- * failures are returned. */
-static int write_row(struct ctx *x, store_conn *c, int64_t tenant_id) {
-    const struct record *r = x->rec;
+/* Writes row R (checked in pass 1). Problems that only the database shows
+ * (an email held by another employee) are reported; other failures are
+ * returned. */
+static int write_row(struct ctx *x, store_conn *c, int64_t tenant_id, const csv_record *r) {
     store_employee row, old, e;
     int have_old = 0, rc;
     memset(&row, 0, sizeof row);
     for (int col = 0; col < NCOLUMNS; col++)
-        if (x->col_at[col] >= 0) memcpy(emp_field(&row, col), r->f[x->col_at[col]].text, r->f[x->col_at[col]].len + 1);
-    const struct field *em = &r->f[x->col_at[COL_EMAIL]];
-    size_t email_col = (size_t)x->col_at[COL_EMAIL] + 1;
+        if (x->col_at[col] >= 0)
+            memcpy(emp_field(&row, col), r->fields[x->col_at[col]].text, r->fields[x->col_at[col]].len + 1);
+    const csv_field *em = &r->fields[x->col_at[COL_EMAIL]];
+    size_t email_col = em->column;
 
     /* The employee store_employee_upsert will update, if any. */
     const struct key *k =
@@ -634,17 +500,20 @@ static int write_file(struct ctx *x, store_conn *c, int64_t tenant_id) {
     int rc = store_tenant_get(c, tenant_id, &t);
     if (rc) return rc;
     if (x->col_at[COL_EXTERNAL_ID] >= 0 && (rc = load_externals(x, c, tenant_id))) return rc;
-    csv_start(x);
-    csv_next(x); /* the header */
-    while (csv_next(x)) {
-        if (record_blank(x->rec)) continue;
-        if ((rc = write_row(x, c, tenant_id))) return rc;
+    csv_reader_rewind(x->csv);
+    csv_reader_next(x->csv); /* the header */
+    for (;;) {
+        const csv_record *r = csv_reader_next(x->csv);
+        if (!r) break;
+        if (csv_record_blank(r)) continue;
+        if ((rc = write_row(x, c, tenant_id, r))) return rc;
     }
     if (x->oom) return HARK_ENOMEM;
     return x->rep->nproblems ? HARK_EINVAL : HARK_OK;
 }
 
 static int ctx_init(struct ctx *x, const char *data, size_t len, const import_opts *o, import_report *rep) {
+    csv_opts co = {.field_keep = FIELD_KEEP, .fields_keep = FIELDS_MAX};
     memset(x, 0, sizeof *x);
     memset(rep, 0, sizeof *rep);
     if (o)
@@ -658,14 +527,13 @@ static int ctx_init(struct ctx *x, const char *data, size_t len, const import_op
     /* Every key is a part of the file. */
     keyset_init(&x->emails, len + 1);
     keyset_init(&x->externals, len + 1);
-    x->rec = malloc(sizeof *x->rec);
-    return x->rec ? HARK_OK : HARK_ENOMEM;
+    return csv_reader_new(x->data, x->len, &co, csv_problem, x, &x->csv);
 }
 
 static int ctx_finish(struct ctx *x, int rc) {
     keyset_free(&x->emails);
     keyset_free(&x->externals);
-    free(x->rec);
+    csv_reader_free(x->csv);
     if (rc) x->rep->inserted = x->rep->updated = x->rep->unchanged = 0;
     return rc;
 }
