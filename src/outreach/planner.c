@@ -108,6 +108,14 @@ static int plan_employee(outreach *o, const store_tenant *t, const hark_tz *tena
         st->skipped++;
         return store_skip_record(o->c, t->id, e->id, 0, "invalid email address");
     }
+    /* Internationalised addresses need SMTPUTF8, which the mailer does not
+     * speak yet: say so now rather than fail at sending. */
+    for (const unsigned char *p = (const unsigned char *)e->email; *p; p++) {
+        if (*p >= 0x80) {
+            st->skipped++;
+            return store_skip_record(o->c, t->id, e->id, 0, "non-ASCII email address (SMTPUTF8 not supported)");
+        }
+    }
     if (e->timezone[0] && tz_get(e->timezone, &tz)) {
         st->skipped++;
         return store_skip_record(o->c, t->id, e->id, 0, "unknown time zone");
