@@ -17,7 +17,8 @@
  *
  * Each value is checked: valid UTF-8 without control characters (so no line
  * breaks in values), no longer than its store_employee field (email and
- * manager_email at most 254 bytes, with one '@' and a dotted domain), dates
+ * manager_email: core/email.h, so at most 254 bytes, one '@', a dotted
+ * domain and none of < > ( ) , ; " \), dates
  * as real YYYY-MM-DD days (exit_date not before hire_date), timezone an
  * IANA zone of the system's tz database (core/tz.h) or empty. An email or a
  * non-empty external_id may appear on one row only (emails compared without
