@@ -938,6 +938,16 @@ export async function startSink(opts = {}) {
   };
 }
 
+/** Spawns `hark ARGS...` in the background, tracked like every process the
+ * harness starts (killed by stopAll and on exit), so a test that is cut short
+ * leaves no process behind. Resolves nothing: use the ChildProcess. */
+export function spawnHark(args, opts = {}) {
+  const child = spawn(HARK_BIN, args, { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return child;
+}
+
 /** A fresh data directory (removed at exit). */
 export async function tempDataDir(prefix = 'hark-test-') {
   const d = await fs.mkdtemp(path.join(os.tmpdir(), prefix));

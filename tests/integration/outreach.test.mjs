@@ -8,12 +8,11 @@
 // within 5 s, once, without the answer's text.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import net from 'node:net';
 import {
-  HARK_BIN, Server, WsClient, converse, runHark, sleep, startSink, stopAll, tempDataDir,
+  Server, converse, runHark, sleep, spawnHark, startSink, stopAll, tempDataDir,
 } from './harness.mjs';
 
 after(stopAll);
@@ -129,7 +128,7 @@ describe('outreach over SMTP', { timeout: 600000 }, () => {
     const args = [...outreachArgs(sink, d, ['--outreach-lease-ms', '1500', '--outreach-batch', '100']), 'outreach'];
     let kills = 0;
     for (let k = 0; k < KILLS; k++) {
-      const child = spawn(HARK_BIN, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+      const child = spawnHark(args, { stdio: ['ignore', 'ignore', 'ignore'] });
       await sleep(300 + Math.floor(Math.random() * 1200));
       child.kill('SIGKILL');
       await new Promise((resolve) => child.on('exit', resolve));
@@ -162,7 +161,7 @@ describe('outreach over SMTP', { timeout: 600000 }, () => {
     });
     const args = ['--now', NOW, '--smtp-url', `smtp://127.0.0.1:${port}`, '--smtp-tls', 'off', '--outreach-rate', '0',
       '--outreach-retry-base-ms', '200', '--outreach-poll-ms', '100', ...d, 'outreach'];
-    const child = spawn(HARK_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnHark(args);
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (x) => (log += x));
     child.stdout.resume();
