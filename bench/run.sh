@@ -19,21 +19,31 @@
 #   sentiment `hark sentiment` (and `hark sentiment --compat` when the binary
 #             has it) against bench/vader-node.mjs (vader-sentiment on node) on
 #             the same corpus: texts/s, peak RSS; BENCH_REPEAT runs of each
+# and, against postfix's smtp-sink (bench/outreach.sh, which has the details):
+#   outreach  `hark outreach --once` plans and delivers 100,000 invites, against
+#             postfix's smtp-source sending as many messages of the same size
+#   monday    chat latency in `hark serve` (1,000 paced conversations) while its
+#             outreach thread sends 30,000 invites, against the same with outreach off
 #
 # BENCH_SCENARIOS (all of the above by default) runs only the scenarios named,
-# e.g. BENCH_SCENARIOS="sentiment". docs/benchmarks.md has two parts, each
+# e.g. BENCH_SCENARIOS="sentiment". docs/benchmarks.md has three parts, each
 # with its own date and machine: the chat part (the six chat scenarios, which
-# share the ceiling as their baseline and the targets list) and the sentiment
-# section. A run replaces the sentiment section when it ran sentiment, and the
-# chat part only when it ran all six chat scenarios; the other part is kept as
-# it was. A run of only some chat scenarios writes its chat report to
-# BENCH_WORK/benchmarks-partial.md instead.
+# share the ceiling as their baseline and the targets list), the sentiment
+# section and the outreach section (one sub-part per outreach scenario). A run
+# replaces the sentiment section when it ran sentiment, an outreach sub-part
+# when it ran that scenario, and the chat part only when it ran all six chat
+# scenarios; the other parts are kept as they were. A run of only some chat
+# scenarios writes its chat report to BENCH_WORK/benchmarks-partial.md instead.
 #
 # Environment: BENCH_DURATION (s, the chat run; the others use at most 20 s),
 # BENCH_REPEAT (runs of the short scenarios and of each sentiment contender, 3),
 # BENCH_REPEAT_LONG (1), BENCH_CONNS (1000), BENCH_IDLE_CONNS (10000), BENCH_IDLE_HOLD (20),
 # BENCH_OUT (docs/benchmarks.md), HARK (build/hark), BENCH_WORK (build/bench),
-# BENCH_SENTIMENT_LINES (texts in the sentiment corpus, 300000), NODE (node).
+# BENCH_SENTIMENT_LINES (texts in the sentiment corpus, 300000), NODE (node);
+# for outreach and monday: BENCH_OUTREACH_INVITES (100000), BENCH_OUTREACH_CONNS
+# (smtp_conns values, "4"; e.g. "4 8"), BENCH_OUTREACH_PLAN_LIMIT (30 s),
+# BENCH_OUTREACH_LIMIT (600 s), BENCH_MONDAY_INVITES (30000), BENCH_MONDAY_RATE
+# (2000 answers/s), BENCH_MONDAY_DURATION (60 s), SMTP_SINK, SMTP_SOURCE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,11 +74,12 @@ die() { echo "bench/run.sh: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 
 CHAT_SCENARIOS="ceiling chat normal paced loop idle"
-SCENARIOS=$(tr ',' ' ' <<<"${BENCH_SCENARIOS:-$CHAT_SCENARIOS sentiment}")
+OTHER_SCENARIOS="sentiment outreach monday"
+SCENARIOS=$(tr ',' ' ' <<<"${BENCH_SCENARIOS:-$CHAT_SCENARIOS $OTHER_SCENARIOS}")
 for s in $SCENARIOS; do
-    case " $CHAT_SCENARIOS sentiment " in
+    case " $CHAT_SCENARIOS $OTHER_SCENARIOS " in
     *" $s "*) ;;
-    *) die "unknown scenario '$s' in BENCH_SCENARIOS (known: $CHAT_SCENARIOS sentiment)" ;;
+    *) die "unknown scenario '$s' in BENCH_SCENARIOS (known: $CHAT_SCENARIOS $OTHER_SCENARIOS)" ;;
     esac
 done
 # want NAME: whether this run includes scenario NAME.
@@ -281,6 +292,8 @@ run_sentiment() {
     done
 }
 
+. bench/outreach.sh
+
 LONG_REPS=$REPEAT_LONG
 log "writing $OUT: scenarios $SCENARIOS (chat ${DURATION} s x $LONG_REPS, other chat ones ${SHORT} s x $REPEAT, idle ${IDLE_HOLD} s x $REPEAT, sentiment x $REPEAT)"
 if want ceiling; then run_scenario ceiling chat "$REPEAT" "$SHORT" --chat-persist false; fi
@@ -290,6 +303,8 @@ if want paced; then CHAT_EXTRA="--rate $PACED_RATE" run_scenario paced chat "$RE
 if want loop; then CHAT_EXTRA="--flow loop" run_scenario loop chat "$REPEAT" "$SHORT"; fi
 if want idle; then run_scenario idle idle "$REPEAT" "$IDLE_HOLD"; fi
 if want sentiment; then run_sentiment; fi
+if want outreach; then run_outreach; fi
+if want monday; then run_monday; fi
 
 # ---- the report ----
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -566,10 +581,11 @@ reproducing() {
     echo
     echo "\`make bench\` builds and runs everything (about 9 minutes of chat, 4 of sentiment). Quicker:"
     echo "\`BENCH_DURATION=10 BENCH_REPEAT=1 make bench\`. Only some scenarios:"
-    echo "\`BENCH_SCENARIOS=\"sentiment\" bench/run.sh\` (names: $CHAT_SCENARIOS sentiment). This file"
-    echo "has two parts, each with its own date: the chat part, replaced only by a run of"
-    echo "all six chat scenarios (they share the ceiling and the targets), and the sentiment"
-    echo "section; a run keeps the part it did not measure as it was. One scenario by hand:"
+    echo "\`BENCH_SCENARIOS=\"sentiment\" bench/run.sh\` (names: $CHAT_SCENARIOS $OTHER_SCENARIOS). This file"
+    echo "has three parts, each with its own date: the chat part, replaced only by a run of"
+    echo "all six chat scenarios (they share the ceiling and the targets), the sentiment"
+    echo "section and the outreach section (about 11 minutes; its two scenarios are replaced"
+    echo "separately); a run keeps the part it did not measure as it was. One scenario by hand:"
     echo
     echo '```'
     echo "build/hark serve --listen 127.0.0.1:8090 --data-dir /tmp/hb &"
@@ -592,11 +608,14 @@ reproducing() {
 }
 
 # old_chat_part, old_sentiment_part: those parts of the report as it stands.
-old_chat_part() { awk '/^## (Sentiment|Reproducing)/ { exit } { print }' "$OUT"; }
+old_chat_part() { awk '/^## (Sentiment|Outreach|Reproducing)/ { exit } { print }' "$OUT"; }
 old_sentiment_part() { awk '/^## / { on = /^## Sentiment/ } on { print }' "$OUT"; }
 
 if [ "$CHAT_ANY" -eq 1 ]; then chat_report >"$WORK/report-chat.md"; fi
 if want sentiment; then sentiment_section >"$WORK/report-sentiment.md"; fi
+OUTREACH_ANY=0
+if want outreach || want monday; then OUTREACH_ANY=1; fi
+if [ "$OUTREACH_ANY" -eq 1 ]; then outreach_section >"$WORK/report-outreach.md"; fi
 if [ "$CHAT_ANY" -eq 1 ] && [ "$CHAT_ALL" -eq 0 ]; then
     mv "$WORK/report-chat.md" "$WORK/benchmarks-partial.md"
     log "only some chat scenarios ran: their report is in $WORK/benchmarks-partial.md; $OUT keeps its chat part"
@@ -618,13 +637,21 @@ tmp=$(mktemp)
     elif [ -f "$OUT" ]; then
         old_sentiment_part
     fi
+    if [ "$OUTREACH_ANY" -eq 1 ]; then
+        cat "$WORK/report-outreach.md"
+    elif [ -f "$OUT" ]; then
+        old_outreach_part
+    fi
     reproducing
 } >"$tmp"
 mv "$tmp" "$OUT"
 log "wrote $OUT"
 if [ "$CHAT_ALL" -eq 1 ]; then sed -n '/^## Targets/,$p' "$WORK/report-chat.md" >&2; fi
 if want sentiment; then cat "$WORK/report-sentiment.md" >&2; fi
-if [ ${#FAILURES[@]} -gt 0 ] || [ ${#SENTIMENT_FAILURES[@]} -gt 0 ]; then
-    printf 'bench: %s\n' "${FAILURES[@]+"${FAILURES[@]}"}" "${SENTIMENT_FAILURES[@]+"${SENTIMENT_FAILURES[@]}"}" >&2
+if [ "$OUTREACH_ANY" -eq 1 ]; then grep -E '^(- |\| hark)' "$WORK/report-outreach.md" >&2 || true; fi
+if [ ${#FAILURES[@]} -gt 0 ] || [ ${#SENTIMENT_FAILURES[@]} -gt 0 ] || [ ${#OUTREACH_FAILURES[@]} -gt 0 ] ||
+    [ ${#MONDAY_FAILURES[@]} -gt 0 ]; then
+    printf 'bench: %s\n' "${FAILURES[@]+"${FAILURES[@]}"}" "${SENTIMENT_FAILURES[@]+"${SENTIMENT_FAILURES[@]}"}" \
+        "${OUTREACH_FAILURES[@]+"${OUTREACH_FAILURES[@]}"}" "${MONDAY_FAILURES[@]+"${MONDAY_FAILURES[@]}"}" >&2
     exit 1
 fi

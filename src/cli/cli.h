@@ -25,6 +25,9 @@ int cli_import(const hark_config *cfg, int argc, char **argv);
 /* `hark outreach [--once]` and `hark outreach status --tenant SLUG [--days N]`
  * (cli/outreach.c). */
 int cli_outreach(const hark_config *cfg, int argc, char **argv);
+/* Opens the database for the outreach module (cli_open_store, with
+ * durability normal where the configuration says full: see outreach.c). */
+int cli_open_outreach_store(const hark_config *cfg, store **out);
 /* Fills O from the configuration (mail transport, rate, retries, the key);
  * MAIL_URL and PUBLIC_URL hold strings O points to. 0, or 1 after printing
  * why. */

@@ -14,12 +14,14 @@
 #include "core/log.h"
 #include "net/net.h"
 #include "nlp/flags.h"
+#include "web/web.h"
 
 typedef struct server_app {
     uv_loop_t *loop;
     net_server *net;
     store *st;
     chat_module *chat;
+    web_module *web;
     store *outreach_st; /* outreach's own connection, used from its thread */
     outreach *outreach;
     uv_signal_t sigterm, sigint;
@@ -51,6 +53,7 @@ static void home(http_req *req, void *ud) {
 static void on_net_closed(void *arg) {
     server_app *app = arg;
     if (app->chat) chat_stop(app->chat);
+    if (app->web) web_stop(app->web);
     store_stop(app->st);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -122,13 +125,26 @@ int cli_serve(const hark_config *cfg, const char *modules, int argc, char **argv
     if (!app.chat) goto out;
     if (!co.persist) log_warn("chat_persist is false: answers are NOT stored (benchmark mode)");
 
+    /* The HR API (sign-in first) in the all-in-one process. */
+    if (!strcmp(modules, "serve")) {
+        web_opts wo;
+        char web_url[600];
+        memset(&wo, 0, sizeof wo);
+        memcpy(wo.key, co.key, sizeof wo.key);
+        config_public_url(cfg, web_url, sizeof web_url);
+        wo.public_url = web_url;
+        wo.allowed_origins = cfg->allowed_origins;
+        app.web = web_new(app.loop, app.net, app.st, &wo);
+        if (!app.web) goto out;
+    }
+
     /* Outreach runs on its own thread with its own database connection, so
      * planning and mail never wait on, or hold up, the chat's loop. */
     if (cfg->outreach && !strcmp(modules, "serve")) {
         outreach_opts oo;
         char mail_url[1100], public_url[600];
         if (cli_outreach_opts(cfg, &oo, mail_url, sizeof mail_url, public_url, sizeof public_url)) goto out;
-        if (cli_open_store(cfg, &app.outreach_st)) goto out;
+        if (cli_open_outreach_store(cfg, &app.outreach_st)) goto out;
         app.outreach = outreach_new(app.outreach_st, &oo, err, sizeof err);
         if (!app.outreach) {
             fprintf(stderr, "hark: outreach: %s\n", err);
@@ -165,6 +181,7 @@ int cli_serve(const hark_config *cfg, const char *modules, int argc, char **argv
 out:
     if (rc) {
         /* Started but failed before serving: stop what was started. */
+        if (app.web) web_stop(app.web);
         if (app.net) net_server_free(app.net);
         app.net = NULL;
         if (app.st) {
@@ -175,6 +192,7 @@ out:
     if (app.outreach) outreach_free(app.outreach); /* stops its thread after the mail in flight */
     if (app.outreach_st) store_close(app.outreach_st);
     if (app.chat) chat_free(app.chat);
+    if (app.web) web_free(app.web);
     if (app.net) net_server_free(app.net);
     if (app.st) store_close(app.st);
     uv_loop_close(app.loop);

@@ -20,23 +20,61 @@
 #include "outreach/mail.h"
 #include "outreach/outreach_int.h"
 
-#define MAIL_MAX (256 * 1024) /* bound of one rendered part and of one message */
+#define MAIL_MAX          (256 * 1024) /* bound of one rendered part and of one message */
+#define TEMPLATE_CACHE_MS 10000        /* a tenant's template is read again after this */
+
+/* A tenant's own template NAME, through a small cache (the mailer asks for
+ * four templates per message; most tenants have none of their own). *BODY
+ * is NULL when the tenant has none, else borrowed from the cache: valid
+ * until the next lookup. Entries are refreshed after TEMPLATE_CACHE_MS, so
+ * a template stored with `hark template set` is used within that time. */
+static int tenant_template(outreach *o, int64_t tenant_id, const char *name, const char **body) {
+    int64_t now = hark_now_ms();
+    size_t oldest = 0;
+    for (size_t i = 0; i < OUTREACH_TEMPLATE_CACHE; i++) {
+        struct outreach_template *e = &o->templates[i];
+        if (e->fetched_ms && e->tenant_id == tenant_id && !strcmp(e->name, name) &&
+            now - e->fetched_ms < TEMPLATE_CACHE_MS && now >= e->fetched_ms) {
+            *body = e->body;
+            return HARK_OK;
+        }
+        if (e->fetched_ms < o->templates[oldest].fetched_ms) oldest = i;
+    }
+    struct outreach_template *e = &o->templates[oldest];
+    char *fresh = NULL;
+    int rc = store_template_get(o->c, tenant_id, name, &fresh);
+    if (rc) return rc;
+    free(e->body);
+    e->body = fresh;
+    e->tenant_id = tenant_id;
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->fetched_ms = now;
+    *body = e->body;
+    return HARK_OK;
+}
+
+void outreach__templates_clear(outreach *o) {
+    for (size_t i = 0; i < OUTREACH_TEMPLATE_CACHE; i++) {
+        free(o->templates[i].body);
+        memset(&o->templates[i], 0, sizeof o->templates[i]);
+    }
+}
 
 /* A template's text: the tenant's own NAME-KIND.EXT, its own NAME.EXT, the
- * built-in NAME-KIND.EXT, the built-in NAME.EXT, in that order. *OWNED is
- * set when the text came from the database (free it). HARK_ENOTFOUND when
- * none exists. WHICH receives the file name that was used. */
+ * built-in NAME-KIND.EXT, the built-in NAME.EXT, in that order. *TEXT is
+ * borrowed (valid until the next lookup). HARK_ENOTFOUND when none exists.
+ * WHICH receives the file name that was used. */
 static int find_template(outreach *o, int64_t tenant_id, const char *name, const char *kind, const char *ext,
-                         const char **text, char **owned, char *which, size_t cap) {
+                         const char **text, char *which, size_t cap) {
     char names[2][96];
     int rc;
-    *owned = NULL;
     snprintf(names[0], sizeof names[0], "%s-%s.%s", name, kind ? kind : "", ext);
     snprintf(names[1], sizeof names[1], "%s.%s", name, ext);
     for (int i = kind ? 0 : 1; i < 2; i++) {
-        if ((rc = store_template_get(o->c, tenant_id, names[i], owned))) return rc;
-        if (*owned) {
-            *text = *owned;
+        const char *own = NULL;
+        if ((rc = tenant_template(o, tenant_id, names[i], &own))) return rc;
+        if (own) {
+            *text = own;
             snprintf(which, cap, "%s (tenant's own)", names[i]);
             return HARK_OK;
         }
@@ -55,8 +93,8 @@ static int check_pair(outreach *o, int64_t tenant_id, const char *name, const ch
     const char *const *allowed = mail_template_vars(name);
     for (int i = 0; i < 2; i++) {
         const char *text;
-        char *owned, which[128], msg[200];
-        int rc = find_template(o, tenant_id, name, kind, exts[i], &text, &owned, which, sizeof which);
+        char which[128], msg[200];
+        int rc = find_template(o, tenant_id, name, kind, exts[i], &text, which, sizeof which);
         if (rc == HARK_ENOTFOUND) {
             snprintf(err, errlen, "%s.%s: no such template", name, exts[i]);
             return HARK_EINVAL;
@@ -71,7 +109,6 @@ static int check_pair(outreach *o, int64_t tenant_id, const char *name, const ch
                 rc = HARK_EINVAL;
             }
         }
-        free(owned);
         if (rc) {
             snprintf(err, errlen, "%s: %s", which, msg);
             return HARK_EINVAL;
@@ -112,17 +149,16 @@ static void human_date(int64_t ms, const hark_tz *tz, char *out, size_t cap) {
 static int render_pair(outreach *o, int64_t tenant_id, const char *name, const char *kind, const mail_var *vars,
                        size_t nvars, buf *subject, buf *text, buf *html, char *why, size_t whylen) {
     const char *src, *subj, *body;
-    char *owned, which[128], err[200];
+    char which[128], err[200];
     size_t sl, bl;
     buf rendered;
-    int rc = find_template(o, tenant_id, name, kind, "txt", &src, &owned, which, sizeof which);
+    int rc = find_template(o, tenant_id, name, kind, "txt", &src, which, sizeof which);
     if (rc) {
         snprintf(why, whylen, "template %s.txt: %s", name, hark_strerror(rc));
         return rc;
     }
     buf_init(&rendered, MAIL_MAX);
     rc = mail_render(src, strlen(src), vars, nvars, 0, &rendered, err, sizeof err);
-    free(owned);
     if (rc == HARK_OK && mail_split_subject(rendered.data, rendered.len, &subj, &sl, &body, &bl)) {
         snprintf(err, sizeof err, "no subject line");
         rc = HARK_EINVAL;
@@ -134,12 +170,11 @@ static int render_pair(outreach *o, int64_t tenant_id, const char *name, const c
         snprintf(why, whylen, "template %s: %s", which, rc == HARK_EINVAL ? err : hark_strerror(rc));
         return rc;
     }
-    if ((rc = find_template(o, tenant_id, name, kind, "html", &src, &owned, which, sizeof which))) {
+    if ((rc = find_template(o, tenant_id, name, kind, "html", &src, which, sizeof which))) {
         snprintf(why, whylen, "template %s.html: %s", name, hark_strerror(rc));
         return rc;
     }
     rc = mail_render(src, strlen(src), vars, nvars, 1, html, err, sizeof err);
-    free(owned);
     if (rc) snprintf(why, whylen, "template %s: %s", which, rc == HARK_EINVAL ? err : hark_strerror(rc));
     return rc;
 }

@@ -26,7 +26,7 @@ void outreach_opts_default(outreach_opts *o) {
     o->plan_interval_ms = 60000;
     o->poll_ms = 1000;
     o->batch = 200;
-    o->page = 500;
+    o->page = 200; /* employees a write transaction: the chat's writer waits at most one page */
 }
 
 /* Splits "Name <addr>" or "addr" into O's from_name and from_addr. */
@@ -90,6 +90,7 @@ void outreach_free(outreach *o) {
     if (!o) return;
     if (o->started) outreach_stop(o);
     mail_transport_close(o->tr);
+    outreach__templates_clear(o);
     pthread_mutex_destroy(&o->mu);
     pthread_cond_destroy(&o->cv);
     free(o);

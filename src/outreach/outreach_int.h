@@ -24,6 +24,7 @@ void outreach__bucket_init(outreach_bucket *b, double rate, int64_t now);
 /* Per-tenant buckets, a small open table keyed by tenant id (bounded: when
  * full, the oldest-used slot is reused, which only forgets saved tokens). */
 #define OUTREACH_TENANT_BUCKETS 256
+#define OUTREACH_TEMPLATE_CACHE 64
 
 struct outreach {
     store *st;
@@ -40,6 +41,13 @@ struct outreach {
         int64_t tenant_id, used_ms;
         outreach_bucket b;
     } tenants[OUTREACH_TENANT_BUCKETS];
+
+    /* Tenants' own templates, cached briefly (compose.c). */
+    struct outreach_template {
+        int64_t tenant_id, fetched_ms; /* fetched_ms 0: empty slot */
+        char name[96];
+        char *body; /* owned; NULL when the tenant has no such template */
+    } templates[OUTREACH_TEMPLATE_CACHE];
 
     int64_t pause_until_ms; /* the mail server is unreachable: no new messages before this */
     int pause_step;         /* consecutive connection failures */
@@ -73,6 +81,8 @@ const char *outreach__obsolete(const store_outbox *row, const store_mail_ctx *ct
  * first. */
 int outreach__compose(outreach *o, const store_outbox *row, const store_mail_ctx *ctx, outreach_mail *m, char *why,
                       size_t whylen);
+/* Frees the template cache (outreach_free). */
+void outreach__templates_clear(outreach *o);
 /* Checks the templates a touchpoint of KIND needs for TENANT (its own, else
  * the built-in ones): 0, or HARK_EINVAL with ERR naming the template, line
  * and problem. */

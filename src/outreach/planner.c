@@ -221,7 +221,7 @@ static int plan_tenant(outreach *o, const store_tenant *t, int64_t now, outreach
                     t->slug, done, total, st->planned);
             next_note = hark_now_ms() + 2000;
         }
-        if (n < page) break;
+        if (n < page || outreach__stopping(o)) break;
     }
     free(emps);
     return rc;
@@ -239,7 +239,7 @@ int outreach__plan(outreach *o, outreach_plan_stats *st) {
             rc = plan_tenant(o, &tenants[i], now, st);
             st->tenants++;
         }
-        if (rc || n < TENANT_PAGE) break;
+        if (rc || n < TENANT_PAGE || outreach__stopping(o)) break;
         after = tenants[n - 1].id;
     }
     if (rc) log_error("outreach: planning stopped: %s", hark_strerror(rc));

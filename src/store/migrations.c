@@ -194,6 +194,10 @@ static const char m3_outreach[] =
     "ALTER TABLE invites ADD COLUMN sent_at BIGINT;"
     "ALTER TABLE invites ADD COLUMN last_error TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX invites_tenant_send ON invites (tenant_id, send_at);"
+    /* The planner's frequency cap asks for each employee's latest send_at:
+     * one seek here, where (tenant_id, send_at) would walk the tenant's
+     * invites backwards (quadratic planning: seen in make bench). */
+    "CREATE INDEX invites_employee_send ON invites (tenant_id, employee_id, send_at);"
 
     "CREATE TABLE outbox ("
     " id {{ID}},"
@@ -232,10 +236,49 @@ static const char m3_outreach[] =
     " updated_at BIGINT NOT NULL,"
     " PRIMARY KEY (tenant_id, name));";
 
+/* Sign-in for HR (issue: web API, sign-in). A sessions row is a signed-in
+ * browser: the SHA-256 of its cookie token (never the token itself, so a
+ * leaked table yields no usable session), its user, when it was created and
+ * when it was last used (written at most once a minute); deleting the row
+ * ends the session. users gains disabled_at (NULL = active): a disabled
+ * account cannot sign in and its sessions are refused. api_tokens holds the
+ * tokens of integrations: the SHA-256 of the token, a display prefix, the
+ * scopes as bits (web/auth.h AUTH_SCOPE_*), who made it and when it was last
+ * used or revoked. The unique index on users (tenant_id, id) lets sessions
+ * and tokens name their user by tenant, so neither can point into another
+ * tenant. */
+static const char m4_sessions[] = "CREATE UNIQUE INDEX users_tenant_id ON users (tenant_id, id);"
+                                  "ALTER TABLE users ADD COLUMN disabled_at BIGINT;"
+
+                                  "CREATE TABLE sessions ("
+                                  " token_hash {{BLOB}} PRIMARY KEY,"
+                                  " tenant_id BIGINT NOT NULL,"
+                                  " user_id BIGINT NOT NULL,"
+                                  " created_at BIGINT NOT NULL,"
+                                  " last_seen_at BIGINT NOT NULL,"
+                                  " FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id));"
+                                  "CREATE INDEX sessions_tenant_user ON sessions (tenant_id, user_id);"
+                                  "CREATE INDEX sessions_last_seen ON sessions (last_seen_at);"
+
+                                  "CREATE TABLE api_tokens ("
+                                  " id {{ID}},"
+                                  " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+                                  " name TEXT NOT NULL,"
+                                  " prefix TEXT NOT NULL,"
+                                  " token_hash {{BLOB}} NOT NULL UNIQUE,"
+                                  " scopes BIGINT NOT NULL,"
+                                  " created_by BIGINT NOT NULL,"
+                                  " created_at BIGINT NOT NULL,"
+                                  " last_used_at BIGINT,"
+                                  " revoked_at BIGINT,"
+                                  " UNIQUE (tenant_id, name),"
+                                  " FOREIGN KEY (tenant_id, created_by) REFERENCES users (tenant_id, id));";
+
 const struct store_migration store_migrations[] = {
     {1, "core", m1_core},
     {2, "escalations", m2_escalations},
     {3, "outreach", m3_outreach},
+    {4, "sessions", m4_sessions},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

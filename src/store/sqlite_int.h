@@ -102,7 +102,8 @@
                   "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")                                        \
     X(ESC_LIST, "SELECT " ESC_COLS " FROM escalations WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?")             \
     X(ESC_GET, "SELECT " ESC_COLS " FROM escalations WHERE tenant_id = ? AND id = ?")                                  \
-    SQLITE_OUTREACH_STMTS(X)
+    SQLITE_OUTREACH_STMTS(X)                                                                                           \
+    SQLITE_WEB_STMTS(X)
 
 /* Outreach (sqlite_outreach.c). */
 #define SQLITE_OUTREACH_STMTS(X)                                                                                       \
@@ -169,6 +170,36 @@
                       "GROUP BY i.touchpoint_id, t.name, i.send_at / 86400000, i.status ORDER BY 3, 2, 4 LIMIT ?")     \
     X(STATUS_OUTBOX, "SELECT kind, status, count(*) FROM outbox WHERE tenant_id = ? GROUP BY kind, status "            \
                      "ORDER BY kind, status LIMIT ?")
+
+/* HR sign-in (sqlite_web.c). Users are few per tenant, so finding one by
+ * e-mail without regard to case scans the tenant's rows of the
+ * (tenant_id, email) index. */
+#define USER_COLS "id, tenant_id, email, pwhash, role, departments, coalesce(disabled_at, 0)"
+#define SESSION_COLS                                                                                                   \
+    "s.token_hash, s.tenant_id, s.user_id, s.created_at, s.last_seen_at, u.email, u.role, u.departments, "             \
+    "coalesce(u.disabled_at, 0), t.slug"
+#define APITOKEN_COLS                                                                                                  \
+    "id, tenant_id, name, prefix, token_hash, scopes, created_by, created_at, coalesce(last_used_at, 0), "             \
+    "coalesce(revoked_at, 0)"
+#define SQLITE_WEB_STMTS(X)                                                                                            \
+    X(USER_BY_EMAIL, "SELECT " USER_COLS " FROM users WHERE tenant_id = ? AND lower(email) = lower(?) "                \
+                     "ORDER BY email = ? DESC, id LIMIT 1")                                                            \
+    X(USER_SET_PWHASH, "UPDATE users SET pwhash = ? WHERE tenant_id = ? AND id = ?")                                   \
+    X(SESSION_INSERT, "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at) "               \
+                      "VALUES (?, ?, ?, ?, ?)")                                                                        \
+    X(SESSION_GET, "SELECT " SESSION_COLS " FROM sessions s "                                                          \
+                   "JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id "                                   \
+                   "JOIN tenants t ON t.id = s.tenant_id WHERE s.token_hash = ?")                                      \
+    X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = ? WHERE tenant_id = ? AND token_hash = ? "                    \
+                     "AND last_seen_at < ?")                                                                           \
+    X(SESSION_DELETE, "DELETE FROM sessions WHERE tenant_id = ? AND token_hash = ?")                                   \
+    X(SESSION_DELETE_USER, "DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?")                                 \
+    X(SESSION_SWEEP, "DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?")                                \
+    X(APITOKEN_INSERT, "INSERT INTO api_tokens (tenant_id, name, prefix, token_hash, scopes, created_by, "             \
+                       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")                                                     \
+    X(APITOKEN_BY_HASH, "SELECT " APITOKEN_COLS " FROM api_tokens WHERE token_hash = ?")                               \
+    X(APITOKEN_TOUCH, "UPDATE api_tokens SET last_used_at = ? WHERE tenant_id = ? AND id = ? "                         \
+                      "AND (last_used_at IS NULL OR last_used_at < ?)")
 
 #define SQLITE_STMT_ENUM(name, sql) SQ_##name,
 enum sq_stmt { SQLITE_STMTS(SQLITE_STMT_ENUM) SQ_COUNT };
@@ -281,5 +312,18 @@ int sq_template_put(store_conn *c, int64_t tenant_id, const char *name, const ch
 int sq_outreach_status(store_conn *c, int64_t tenant_id, int64_t from_ms, int64_t to_ms, store_status_row *out,
                        size_t max, size_t *n);
 int sq_skip_counts(store_conn *c, int64_t tenant_id, store_skip_count *out, size_t max, size_t *n);
+
+/* HR sign-in (sqlite_web.c). */
+int sq_user_by_email(store_conn *c, int64_t tenant_id, const char *email, store_user *out);
+int sq_user_set_pwhash(store_conn *c, int64_t tenant_id, int64_t user_id, const char *pwhash);
+int sq_session_create(store_conn *c, const store_session *s);
+int sq_session_get(store_conn *c, const unsigned char *hash, store_session *out);
+int sq_session_touch(store_conn *c, int64_t tenant_id, const unsigned char *hash, int64_t now);
+int sq_session_delete(store_conn *c, int64_t tenant_id, const unsigned char *hash);
+int sq_sessions_delete_user(store_conn *c, int64_t tenant_id, int64_t user_id, int64_t *n);
+int sq_sessions_sweep(store_conn *c, int64_t idle_before, int64_t created_before, int64_t *n);
+int sq_api_token_create(store_conn *c, store_api_token *t);
+int sq_api_token_by_hash(store_conn *c, const unsigned char *hash, store_api_token *out);
+int sq_api_token_touch(store_conn *c, int64_t tenant_id, int64_t id, int64_t now);
 
 #endif

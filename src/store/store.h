@@ -451,4 +451,104 @@ typedef struct store_skip_count {
 } store_skip_count;
 int store_skip_counts(store_conn *c, int64_t tenant_id, store_skip_count *out, size_t max, size_t *n);
 
+/* ---- HR sign-in: users, sessions, API tokens (web issue) ----
+ * Sessions and API tokens are found by the SHA-256 of the secret the client
+ * holds (web/auth.h makes the tokens and their hashes): that hash names its
+ * row in every tenant at once, so store_session_get and
+ * store_api_token_by_hash are the two reads not scoped by a tenant_id: the
+ * row tells which tenant the request belongs to. Every other operation is
+ * scoped by it. */
+
+#define STORE_HASH_BYTES 32 /* the SHA-256 of a session or API token */
+
+/* An HR account. */
+typedef struct store_user {
+    int64_t id, tenant_id;
+    char email[256];
+    char pwhash[512];       /* argon2id string */
+    char role[16];          /* owner, admin, hrbp, viewer */
+    char departments[1024]; /* the department scope of an hrbp, as stored; "" = none given */
+    int64_t disabled_at;    /* Unix ms; 0 = active */
+} store_user;
+
+/* The tenant's user with e-mail EMAIL, ASCII case ignored (an exact match
+ * wins when two differ only in case). HARK_ENOTFOUND when there is none;
+ * disabled users are found too (disabled_at says so). */
+int store_user_by_email(store_conn *c, int64_t tenant_id, const char *email, store_user *out);
+
+/* Replaces the user's password hash (PWHASH, an argon2id string: a login
+ * that found the old one made with other costs). HARK_ENOTFOUND when the
+ * user is not in the tenant. Sessions are left alone. */
+int store_user_set_pwhash(store_conn *c, int64_t tenant_id, int64_t user_id, const char *pwhash);
+
+/* A signed-in browser. */
+typedef struct store_session {
+    unsigned char token_hash[STORE_HASH_BYTES];
+    int64_t tenant_id, user_id;
+    int64_t created_at, last_seen_at; /* Unix ms */
+    /* Filled by store_session_get from the user and the tenant. */
+    char email[256];
+    char role[16];
+    char departments[1024];
+    int64_t disabled_at; /* the user's; 0 = active */
+    char tenant_slug[64];
+} store_session;
+
+/* Stores session S (token_hash, tenant_id, user_id, created_at and
+ * last_seen_at; a zero created_at or last_seen_at takes the clock). The
+ * joined fields are ignored. HARK_ENOTFOUND when the user is not in the
+ * tenant, HARK_EEXISTS when the hash is taken. */
+int store_session_create(store_conn *c, const store_session *s);
+
+/* The session whose token hashes to HASH, with its user's e-mail, role,
+ * departments and disabled_at and its tenant's slug, into OUT. Not scoped by
+ * tenant (see above). HARK_ENOTFOUND when there is none. Expiry is the
+ * caller's to judge (auth_session_check). */
+int store_session_get(store_conn *c, const unsigned char hash[STORE_HASH_BYTES], store_session *out);
+
+/* Records that the session was used at NOW: last_seen_at = NOW unless it is
+ * already as recent. 0 also when the row is gone (nothing to record). */
+int store_session_touch(store_conn *c, int64_t tenant_id, const unsigned char hash[STORE_HASH_BYTES], int64_t now);
+
+/* Ends one session. HARK_ENOTFOUND when the tenant has no such row. */
+int store_session_delete(store_conn *c, int64_t tenant_id, const unsigned char hash[STORE_HASH_BYTES]);
+
+/* Ends every session of a user (password or role changed, account
+ * disabled). *N (if not NULL) receives how many. */
+int store_sessions_delete_user(store_conn *c, int64_t tenant_id, int64_t user_id, int64_t *n);
+
+/* Deletes, in every tenant, the sessions last used at or before
+ * IDLE_BEFORE or created at or before CREATED_BEFORE (both Unix ms: now less
+ * the idle and the absolute timeout), the dead rows nobody will present
+ * again. *N (if not NULL) receives how many. */
+int store_sessions_sweep(store_conn *c, int64_t idle_before, int64_t created_before, int64_t *n);
+
+/* An API token of an integration. */
+typedef struct store_api_token {
+    int64_t id, tenant_id;
+    char name[64];
+    char prefix[16]; /* the part shown in lists, not a secret */
+    unsigned char token_hash[STORE_HASH_BYTES];
+    uint32_t scopes;      /* web/auth.h AUTH_SCOPE_* bits */
+    int64_t created_by;   /* the user who made it */
+    int64_t created_at;   /* Unix ms */
+    int64_t last_used_at; /* 0 = never */
+    int64_t revoked_at;   /* 0 = live */
+} store_api_token;
+
+/* Stores T (tenant_id, name, prefix, token_hash, scopes, created_by; a zero
+ * created_at takes the clock) and sets t->id. HARK_EEXISTS when the name is
+ * taken in the tenant (or the hash anywhere), HARK_ENOTFOUND when
+ * created_by is not a user of the tenant, HARK_EINVAL for an empty name or
+ * prefix or no scope. */
+int store_api_token_create(store_conn *c, store_api_token *t);
+
+/* The token whose secret hashes to HASH, revoked or not, into OUT. Not scoped
+ * by tenant (see above). HARK_ENOTFOUND when there is none. */
+int store_api_token_by_hash(store_conn *c, const unsigned char hash[STORE_HASH_BYTES], store_api_token *out);
+
+/* Records that token ID was used at NOW (last_used_at, never moved back).
+ * 0 also when nothing changed. */
+int store_api_token_touch(store_conn *c, int64_t tenant_id, int64_t id, int64_t now);
+
 #endif

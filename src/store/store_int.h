@@ -135,6 +135,19 @@ struct store_backend {
     int (*outreach_status)(store_conn *c, int64_t tenant_id, int64_t from_ms, int64_t to_ms, store_status_row *out,
                            size_t max, size_t *n);
     int (*skip_counts)(store_conn *c, int64_t tenant_id, store_skip_count *out, size_t max, size_t *n);
+
+    /* HR sign-in. */
+    int (*user_by_email)(store_conn *c, int64_t tenant_id, const char *email, store_user *out);
+    int (*user_set_pwhash)(store_conn *c, int64_t tenant_id, int64_t user_id, const char *pwhash);
+    int (*session_create)(store_conn *c, const store_session *s);
+    int (*session_get)(store_conn *c, const unsigned char *hash, store_session *out);
+    int (*session_touch)(store_conn *c, int64_t tenant_id, const unsigned char *hash, int64_t now);
+    int (*session_delete)(store_conn *c, int64_t tenant_id, const unsigned char *hash);
+    int (*sessions_delete_user)(store_conn *c, int64_t tenant_id, int64_t user_id, int64_t *n);
+    int (*sessions_sweep)(store_conn *c, int64_t idle_before, int64_t created_before, int64_t *n);
+    int (*api_token_create)(store_conn *c, store_api_token *t);
+    int (*api_token_by_hash)(store_conn *c, const unsigned char *hash, store_api_token *out);
+    int (*api_token_touch)(store_conn *c, int64_t tenant_id, int64_t id, int64_t now);
 };
 
 extern const struct store_backend store_sqlite_backend;

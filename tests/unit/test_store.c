@@ -756,6 +756,286 @@ static void test_transactions(void **state) {
     assert_int_equal(store_tenant_by_slug(c, "kept2", &got), 0);
 }
 
+/* ---- HR sign-in: users, sessions, API tokens ---- */
+
+static void fill_hash(unsigned char h[STORE_HASH_BYTES], unsigned char v) {
+    memset(h, v, STORE_HASH_BYTES);
+}
+
+static void test_users_signin(void **state) {
+    struct fx *f = *state;
+    store_conn *c = store_main_conn(f->s);
+    struct world w;
+    store_user u;
+    int64_t ua = 0, ua2 = 0, ub = 0, exact = 0;
+    char longmail[300];
+    make_world(c, &w);
+    assert_int_equal(store_user_create(c, w.ta, "HR@Acme.test", "$argon2id$v=19$a", "owner", &ua), 0);
+    assert_int_equal(store_user_create(c, w.ta, "viewer@acme.test", "$argon2id$v=19$b", "viewer", &ua2), 0);
+    assert_int_equal(store_user_create(c, w.tb, "hr@acme.test", "$argon2id$v=19$c", "admin", &ub), 0);
+
+    /* ASCII case is ignored; the tenant scopes the lookup. */
+    assert_int_equal(store_user_by_email(c, w.ta, "hr@ACME.TEST", &u), 0);
+    assert_int_equal(u.id, ua);
+    assert_int_equal(u.tenant_id, w.ta);
+    assert_string_equal(u.email, "HR@Acme.test");
+    assert_string_equal(u.pwhash, "$argon2id$v=19$a");
+    assert_string_equal(u.role, "owner");
+    assert_string_equal(u.departments, "");
+    assert_int_equal(u.disabled_at, 0);
+    assert_int_equal(store_user_by_email(c, w.tb, "hr@acme.test", &u), 0);
+    assert_int_equal(u.id, ub);
+    assert_string_equal(u.role, "admin");
+    assert_int_equal(store_user_by_email(c, w.tb, "viewer@acme.test", &u), HARK_ENOTFOUND);
+    assert_int_equal(store_user_by_email(c, w.ta, "nobody@acme.test", &u), HARK_ENOTFOUND);
+    assert_int_equal(store_user_by_email(c, w.ta, "", &u), HARK_ENOTFOUND);
+    assert_int_equal(store_user_by_email(c, w.ta, NULL, &u), HARK_ENOTFOUND);
+    memset(longmail, 'a', sizeof longmail - 1);
+    longmail[sizeof longmail - 1] = '\0';
+    assert_int_equal(store_user_by_email(c, w.ta, longmail, &u), HARK_ENOTFOUND);
+    /* Two accounts that differ only in case: the exact spelling wins. */
+    assert_int_equal(store_user_create(c, w.ta, "hr@acme.test", "$argon2id$v=19$d", "viewer", &exact), 0);
+    assert_int_equal(store_user_by_email(c, w.ta, "hr@acme.test", &u), 0);
+    assert_int_equal(u.id, exact);
+    assert_int_equal(store_user_by_email(c, w.ta, "HR@Acme.test", &u), 0);
+    assert_int_equal(u.id, ua);
+
+    /* A new password hash, for the tenant's own user only. */
+    assert_int_equal(store_user_set_pwhash(c, w.ta, ua, "$argon2id$v=19$new"), 0);
+    assert_int_equal(store_user_by_email(c, w.ta, "HR@Acme.test", &u), 0);
+    assert_string_equal(u.pwhash, "$argon2id$v=19$new");
+    assert_int_equal(store_user_set_pwhash(c, w.tb, ua, "$argon2id$v=19$x"), HARK_ENOTFOUND);
+    assert_int_equal(store_user_set_pwhash(c, w.ta, ua, ""), HARK_EINVAL);
+    assert_int_equal(store_user_set_pwhash(c, w.ta, ua, "plain text"), HARK_EINVAL);
+    assert_int_equal(store_user_set_pwhash(c, w.ta, ua, NULL), HARK_EINVAL);
+    assert_int_equal(store_user_by_email(c, w.ta, "HR@Acme.test", &u), 0);
+    assert_string_equal(u.pwhash, "$argon2id$v=19$new");
+
+    /* disabled_at is NULL for active users (read as 0) and read back when set. */
+    raw_exec(f, "UPDATE users SET disabled_at = 1234, departments = 'Sales,Ops' WHERE email = 'viewer@acme.test'");
+    assert_int_equal(store_user_by_email(c, w.ta, "viewer@acme.test", &u), 0);
+    assert_int_equal(u.id, ua2);
+    assert_int_equal(u.disabled_at, 1234);
+    assert_string_equal(u.departments, "Sales,Ops");
+}
+
+static void make_session(store_session *s, unsigned char v, int64_t tenant, int64_t user, int64_t created,
+                         int64_t seen) {
+    memset(s, 0, sizeof *s);
+    fill_hash(s->token_hash, v);
+    s->tenant_id = tenant;
+    s->user_id = user;
+    s->created_at = created;
+    s->last_seen_at = seen;
+}
+
+static int session_exists(store_conn *c, unsigned char v) {
+    unsigned char h[STORE_HASH_BYTES];
+    store_session got;
+    fill_hash(h, v);
+    return store_session_get(c, h, &got) == 0;
+}
+
+static void test_sessions(void **state) {
+    struct fx *f = *state;
+    store_conn *c = store_main_conn(f->s);
+    struct world w;
+    store_session s, got;
+    unsigned char h[STORE_HASH_BYTES];
+    int64_t ua = 0, ua2 = 0, ub = 0, n = -1;
+    make_world(c, &w);
+    assert_int_equal(store_user_create(c, w.ta, "hr@acme.test", "$argon2id$v=19$a", "owner", &ua), 0);
+    assert_int_equal(store_user_create(c, w.ta, "bp@acme.test", "$argon2id$v=19$b", "hrbp", &ua2), 0);
+    assert_int_equal(store_user_create(c, w.tb, "hr@globex.test", "$argon2id$v=19$c", "admin", &ub), 0);
+
+    make_session(&s, 0x11, w.ta, ua, 1000, 1000);
+    assert_int_equal(store_session_create(c, &s), 0);
+    assert_int_equal(store_session_create(c, &s), HARK_EEXISTS);
+    /* A session must name a user of its own tenant. */
+    make_session(&s, 0x12, w.ta, ub, 1000, 1000);
+    assert_int_equal(store_session_create(c, &s), HARK_ENOTFOUND);
+    make_session(&s, 0x12, w.tb + 100, ub, 1000, 1000);
+    assert_int_equal(store_session_create(c, &s), HARK_ENOTFOUND);
+    assert_false(session_exists(c, 0x12));
+
+    fill_hash(h, 0x11);
+    assert_int_equal(store_session_get(c, h, &got), 0);
+    assert_memory_equal(got.token_hash, h, STORE_HASH_BYTES);
+    assert_int_equal(got.tenant_id, w.ta);
+    assert_int_equal(got.user_id, ua);
+    assert_int_equal(got.created_at, 1000);
+    assert_int_equal(got.last_seen_at, 1000);
+    assert_string_equal(got.email, "hr@acme.test");
+    assert_string_equal(got.role, "owner");
+    assert_string_equal(got.departments, "");
+    assert_int_equal(got.disabled_at, 0);
+    assert_string_equal(got.tenant_slug, "acme");
+    fill_hash(h, 0x99);
+    assert_int_equal(store_session_get(c, h, &got), HARK_ENOTFOUND);
+
+    /* The user's state shows through the join. */
+    raw_exec(f, "UPDATE users SET disabled_at = 77 WHERE email = 'hr@acme.test'");
+    fill_hash(h, 0x11);
+    assert_int_equal(store_session_get(c, h, &got), 0);
+    assert_int_equal(got.disabled_at, 77);
+    raw_exec(f, "UPDATE users SET disabled_at = NULL WHERE email = 'hr@acme.test'");
+
+    /* Touch moves last_seen_at forward only, in the session's tenant only. */
+    assert_int_equal(store_session_touch(c, w.ta, h, 5000), 0);
+    assert_int_equal(store_session_get(c, h, &got), 0);
+    assert_int_equal(got.last_seen_at, 5000);
+    assert_int_equal(store_session_touch(c, w.ta, h, 3000), 0);
+    assert_int_equal(store_session_touch(c, w.tb, h, 9000), 0);
+    assert_int_equal(store_session_get(c, h, &got), 0);
+    assert_int_equal(got.last_seen_at, 5000);
+    assert_int_equal(got.created_at, 1000);
+
+    /* Zero times take the clock. */
+    make_session(&s, 0x13, w.ta, ua, 0, 0);
+    assert_int_equal(store_session_create(c, &s), 0);
+    fill_hash(h, 0x13);
+    assert_int_equal(store_session_get(c, h, &got), 0);
+    assert_true(got.created_at > 1700000000000LL);
+    assert_int_equal(got.last_seen_at, got.created_at);
+
+    /* Delete one, scoped by tenant. */
+    fill_hash(h, 0x11);
+    assert_int_equal(store_session_delete(c, w.tb, h), HARK_ENOTFOUND);
+    assert_true(session_exists(c, 0x11));
+    assert_int_equal(store_session_delete(c, w.ta, h), 0);
+    assert_false(session_exists(c, 0x11));
+    assert_int_equal(store_session_delete(c, w.ta, h), HARK_ENOTFOUND);
+
+    /* Delete every session of one user. */
+    make_session(&s, 0x14, w.ta, ua, 2000, 2000);
+    assert_int_equal(store_session_create(c, &s), 0);
+    make_session(&s, 0x15, w.ta, ua2, 2000, 2000);
+    assert_int_equal(store_session_create(c, &s), 0);
+    make_session(&s, 0x16, w.tb, ub, 2000, 2000);
+    assert_int_equal(store_session_create(c, &s), 0);
+    assert_int_equal(store_sessions_delete_user(c, w.tb, ua, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_sessions_delete_user(c, w.ta, ua, &n), 0);
+    assert_int_equal(n, 2); /* 0x13 and 0x14 */
+    assert_false(session_exists(c, 0x13));
+    assert_false(session_exists(c, 0x14));
+    assert_true(session_exists(c, 0x15));
+    assert_true(session_exists(c, 0x16));
+    assert_int_equal(store_sessions_delete_user(c, w.ta, ua, NULL), 0);
+
+    /* The sweep: idle ones (last seen at or before), then old ones (created at
+     * or before), across tenants. */
+    make_session(&s, 0x21, w.ta, ua, 100, 900);
+    assert_int_equal(store_session_create(c, &s), 0);
+    make_session(&s, 0x22, w.tb, ub, 100, 5000);
+    assert_int_equal(store_session_create(c, &s), 0);
+    make_session(&s, 0x23, w.ta, ua, 4000, 6000);
+    assert_int_equal(store_session_create(c, &s), 0);
+    assert_int_equal(store_sessions_sweep(c, 899, 99, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_sessions_sweep(c, 1000, 50, &n), 0);
+    assert_int_equal(n, 1);
+    assert_false(session_exists(c, 0x21));
+    assert_int_equal(store_sessions_sweep(c, 1000, 100, &n), 0);
+    assert_int_equal(n, 1);
+    assert_false(session_exists(c, 0x22));
+    assert_true(session_exists(c, 0x23));
+    assert_true(session_exists(c, 0x15)); /* last seen at 2000: 0x15 and 0x16 are swept next */
+    assert_int_equal(store_sessions_sweep(c, 2000, 100, NULL), 0);
+    assert_false(session_exists(c, 0x15));
+    assert_false(session_exists(c, 0x16));
+    assert_true(session_exists(c, 0x23));
+
+    /* A failing write inside a transaction leaves the others. */
+    assert_int_equal(store_begin(c), 0);
+    make_session(&s, 0x31, w.ta, ua, 1, 1);
+    assert_int_equal(store_session_create(c, &s), 0);
+    assert_int_equal(store_session_create(c, &s), HARK_EEXISTS);
+    assert_int_equal(store_commit(c), 0);
+    assert_true(session_exists(c, 0x31));
+
+    assert_int_equal(store_session_get(c, NULL, &got), HARK_EINVAL);
+    assert_int_equal(store_session_create(c, NULL), HARK_EINVAL);
+}
+
+static void test_api_tokens(void **state) {
+    struct fx *f = *state;
+    store_conn *c = store_main_conn(f->s);
+    struct world w;
+    store_api_token t, got;
+    unsigned char h[STORE_HASH_BYTES];
+    int64_t ua = 0, ub = 0;
+    make_world(c, &w);
+    assert_int_equal(store_user_create(c, w.ta, "hr@acme.test", "$argon2id$v=19$a", "owner", &ua), 0);
+    assert_int_equal(store_user_create(c, w.tb, "hr@globex.test", "$argon2id$v=19$c", "admin", &ub), 0);
+
+    memset(&t, 0, sizeof t);
+    t.tenant_id = w.ta;
+    SET(t.name, "bi export");
+    SET(t.prefix, "hark_AbCd");
+    fill_hash(t.token_hash, 0x41);
+    t.scopes = 5;
+    t.created_by = ua;
+    assert_int_equal(store_api_token_create(c, &t), 0);
+    assert_true(t.id > 0);
+    assert_true(t.created_at > 0);
+    int64_t id = t.id;
+
+    fill_hash(h, 0x41);
+    assert_int_equal(store_api_token_by_hash(c, h, &got), 0);
+    assert_int_equal(got.id, id);
+    assert_int_equal(got.tenant_id, w.ta);
+    assert_string_equal(got.name, "bi export");
+    assert_string_equal(got.prefix, "hark_AbCd");
+    assert_memory_equal(got.token_hash, h, STORE_HASH_BYTES);
+    assert_int_equal(got.scopes, 5);
+    assert_int_equal(got.created_by, ua);
+    assert_int_equal(got.created_at, t.created_at);
+    assert_int_equal(got.last_used_at, 0);
+    assert_int_equal(got.revoked_at, 0);
+    fill_hash(h, 0x42);
+    assert_int_equal(store_api_token_by_hash(c, h, &got), HARK_ENOTFOUND);
+
+    /* Names are unique in a tenant, hashes everywhere; the maker must be a
+     * user of the tenant. */
+    t.id = 0;
+    fill_hash(t.token_hash, 0x43);
+    assert_int_equal(store_api_token_create(c, &t), HARK_EEXISTS);
+    SET(t.name, "other");
+    fill_hash(t.token_hash, 0x41);
+    assert_int_equal(store_api_token_create(c, &t), HARK_EEXISTS);
+    fill_hash(t.token_hash, 0x44);
+    t.created_by = ub;
+    assert_int_equal(store_api_token_create(c, &t), HARK_ENOTFOUND);
+    t.tenant_id = w.tb;
+    SET(t.name, "bi export");
+    assert_int_equal(store_api_token_create(c, &t), 0);
+    t.tenant_id = w.ta;
+    t.created_by = ua;
+    SET(t.name, "");
+    assert_int_equal(store_api_token_create(c, &t), HARK_EINVAL);
+    SET(t.name, "x");
+    t.scopes = 0;
+    assert_int_equal(store_api_token_create(c, &t), HARK_EINVAL);
+    t.scopes = 1;
+    memset(t.name, 'n', sizeof t.name);
+    assert_int_equal(store_api_token_create(c, &t), HARK_ETOOBIG);
+
+    /* last_used_at moves forward only, in the token's tenant only. */
+    assert_int_equal(store_api_token_touch(c, w.ta, id, 7000), 0);
+    assert_int_equal(store_api_token_touch(c, w.ta, id, 6000), 0);
+    assert_int_equal(store_api_token_touch(c, w.tb, id, 9000), 0);
+    fill_hash(h, 0x41);
+    assert_int_equal(store_api_token_by_hash(c, h, &got), 0);
+    assert_int_equal(got.last_used_at, 7000);
+
+    /* A revoked token is still found, and says so. */
+    raw_exec(f, "UPDATE api_tokens SET revoked_at = 42 WHERE name = 'bi export' AND prefix = 'hark_AbCd' "
+                "AND scopes = 5");
+    assert_int_equal(store_api_token_by_hash(c, h, &got), 0);
+    assert_int_equal(got.revoked_at, 42);
+}
+
 /* ---- asynchronous jobs ---- */
 
 #define MANY 10000
@@ -1283,6 +1563,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_invites, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conversations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_users_signin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_failing_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_commit_fails, setup, teardown),
