@@ -12,30 +12,10 @@
  * there. */
 static const char forbidden[] = "<>(),;\"\\";
 
-/* Why the LEN bytes at S are not text fit for an address (invalid UTF-8 or
- * a control character), or NULL. */
-static const char *text_problem(const char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x80) {
-            if (ch < 0x20 || ch == 0x7f) return "contains a control character";
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-        if (!n) return "is not valid UTF-8";
-        if (cp <= 0x9f) return "contains a control character";
-        i += n;
-    }
-    return NULL;
-}
-
 const char *email_problem(const char *s, size_t len) {
     if (len == 0) return "is empty";
     if (len > EMAIL_MAX) return "is longer than 254 bytes";
-    const char *why = text_problem(s, len);
+    const char *why = utf8_text_problem(s, len);
     if (why) return why;
     const char *at = memchr(s, '@', len);
     if (!at) return "has no '@'";

@@ -65,3 +65,21 @@ int utf8_valid(const unsigned char *s, size_t len) {
     }
     return 1;
 }
+
+const char *utf8_text_problem(const char *s, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x80) {
+            if (ch < 0x20 || ch == 0x7f) return "contains a control character";
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        if (!n) return "is not valid UTF-8";
+        if (cp <= 0x9f) return "contains a control character";
+        i += n;
+    }
+    return NULL;
+}

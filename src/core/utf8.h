@@ -17,4 +17,10 @@ int utf8_valid(const unsigned char *s, size_t len);
  * well-formed sequence (or LEN is 0); *CP is untouched then. */
 size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
+/* Why the LEN bytes at S are not one line of plain text: "is not valid UTF-8"
+ * or "contains a control character" (C0 such as a line break or a tab, DEL,
+ * or C1); NULL when they are fine. For values that go into headers, CSV
+ * cells and addresses. */
+const char *utf8_text_problem(const char *s, size_t len);
+
 #endif

@@ -216,26 +216,6 @@ static int keyset_add(struct keyset *s, const char *k, size_t len, int64_t value
 
 /* ---- checking values ---- */
 
-/* Why the LEN bytes at S are not acceptable text (invalid UTF-8, or a
- * control character: C0, DEL or C1), or NULL when they are. */
-static const char *text_problem(const char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x80) {
-            if (ch < 0x20 || ch == 0x7f) return "contains a control character (a line break, a tab...)";
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-        if (!n) return "is not valid UTF-8";
-        if (cp <= 0x9f) return "contains a control character";
-        i += n;
-    }
-    return NULL;
-}
-
 /* The header: one known column name per field, each once, and email. */
 static int read_header(struct ctx *x) {
     const csv_record *r = csv_reader_next(x->csv);
@@ -263,7 +243,7 @@ static int read_header(struct ctx *x) {
         if (n == 0) {
             problem(x, f->line, i + 1, "column %zu of the header has no name", i + 1);
         } else if (found < 0) {
-            if (n <= 40 && !text_problem(name, n))
+            if (n <= 40 && !utf8_text_problem(name, n))
                 problem(x, f->line, i + 1,
                         "unknown column '%.*s' (known: external_id, email, first_name, "
                         "last_name, department, location, manager_email, hire_date, exit_date, timezone)",
@@ -305,7 +285,7 @@ static int check_row(struct ctx *x, const csv_record *r) {
             problem(x, f->line, col, "%s is %zu bytes long; at most %zu fit", name, f->len, columns[c].max);
             continue;
         }
-        if ((why = text_problem(f->text, f->len))) {
+        if ((why = utf8_text_problem(f->text, f->len))) {
             problem(x, f->line, col, "%s %s", name, why);
             continue;
         }
