@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/token.h"
+#include "web/auth.h"
 
 const char *cli_opt(int argc, char **argv, const char *name, unsigned char *used) {
     size_t n = strlen(name);
@@ -135,7 +136,7 @@ static const struct {
 int cli_provision_tenant(store_conn *c, const char *slug, const char *name, const char *tz, const char *admin_email,
                          store_tenant *t, char *password, size_t cap) {
     static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    char hash[crypto_pwhash_STRBYTES];
+    char hash[AUTH_PWHASH_MAX];
     int rc;
     if (cap < 21) return HARK_EINVAL;
     memset(t, 0, sizeof *t);
@@ -145,9 +146,7 @@ int cli_provision_tenant(store_conn *c, const char *slug, const char *name, cons
     snprintf(t->timezone, sizeof t->timezone, "%s", tz);
     for (int i = 0; i < 20; i++) password[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
     password[20] = '\0';
-    /* argon2id, t = 2, m = 19 MiB (the OWASP minimum). */
-    if (crypto_pwhash_str_alg(hash, password, strlen(password), 2, 19u * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13))
-        return HARK_ENOMEM;
+    if ((rc = auth_password_hash(password, strlen(password), hash))) return rc;
     if ((rc = store_begin(c))) return rc;
     if ((rc = store_tenant_create(c, t))) goto fail;
     for (size_t i = 0; i < sizeof default_touchpoints / sizeof default_touchpoints[0]; i++) {
