@@ -340,7 +340,7 @@ out:
     return rc;
 }
 
-int outreach__deliver(outreach *o, int once, outreach_send_stats *st) {
+int outreach__deliver(outreach *o, outreach_send_stats *st) {
     batch b;
     int rc = HARK_ENOMEM;
     size_t claimed = 0;
@@ -361,7 +361,7 @@ int outreach__deliver(outreach *o, int once, outreach_send_stats *st) {
                     st->sent, st->retried, st->failed, st->cancelled);
             next_note = hark_now_ms() + 2000;
         }
-    } while (once && claimed > 0 && !outreach__stopping(o));
+    } while (claimed > 0 && !outreach__stopping(o));
 out:
     if (b.slots)
         for (int i = 0; i < b.nslots; i++) buf_free(&b.slots[i].mail.data);

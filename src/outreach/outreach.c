@@ -104,7 +104,7 @@ int outreach_plan(outreach *o, outreach_plan_stats *stats) {
 int outreach_deliver(outreach *o, outreach_send_stats *stats) {
     outreach_send_stats dummy;
     memset(&dummy, 0, sizeof dummy);
-    return outreach__deliver(o, 1, stats ? stats : &dummy);
+    return outreach__deliver(o, stats ? stats : &dummy);
 }
 
 int outreach__stopping(outreach *o) {
@@ -143,7 +143,7 @@ static void *service(void *arg) {
         }
         outreach_send_stats ss;
         memset(&ss, 0, sizeof ss);
-        if (outreach__deliver(o, 1, &ss)) nap(o, o->o.poll_ms); /* database trouble: do not spin */
+        if (outreach__deliver(o, &ss)) nap(o, o->o.poll_ms); /* database trouble: do not spin */
         if (ss.claimed)
             log_info("outreach: sent %lld, to retry %lld, failed %lld, cancelled %lld", (long long)ss.sent,
                      (long long)ss.retried, (long long)ss.failed, (long long)ss.cancelled);

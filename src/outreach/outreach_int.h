@@ -91,10 +91,13 @@ int outreach__check_templates(outreach *o, int64_t tenant_id, const char *kind, 
 const hark_tz *outreach__employee_tz(const store_mail_ctx *ctx);
 
 /* ---- planner.c ---- */
+/* One planning pass over every tenant (outreach_plan). */
 int outreach__plan(outreach *o, outreach_plan_stats *st);
 
 /* ---- mailer.c ---- */
-int outreach__deliver(outreach *o, int once, outreach_send_stats *st);
+/* Claims and sends batch after batch until none is due or the module is
+ * stopping (outreach_deliver, and each turn of the service thread). */
+int outreach__deliver(outreach *o, outreach_send_stats *st);
 
 /* 1 when the service thread was asked to stop. */
 int outreach__stopping(outreach *o);

@@ -64,11 +64,6 @@ int store_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int
     WRITE_OP(c, c->be->skip_record(c, tenant_id, employee_id, touchpoint_id, reason));
 }
 
-int store_skip_clear(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id) {
-    if (!c) return HARK_EINVAL;
-    WRITE_OP(c, c->be->skip_clear(c, tenant_id, employee_id, touchpoint_id));
-}
-
 int store_invites_expire(store_conn *c, int64_t tenant_id, int64_t now, int64_t *n) {
     int64_t dummy;
     if (!c) return HARK_EINVAL;

@@ -386,7 +386,6 @@ const struct store_backend store_sqlite_backend = {
     .invite_last_at = sq_invite_last_at,
     .invite_plan = sq_invite_plan,
     .skip_record = sq_skip_record,
-    .skip_clear = sq_skip_clear,
     .invites_expire = sq_invites_expire,
     .outbox_claim = sq_outbox_claim,
     .outbox_renew = sq_outbox_renew,

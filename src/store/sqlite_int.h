@@ -123,7 +123,6 @@
     X(SKIP_UPSERT, "INSERT INTO outreach_skips (tenant_id, employee_id, touchpoint_id, reason, first_at, last_at) "    \
                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, employee_id, touchpoint_id) DO UPDATE SET "      \
                    "reason = excluded.reason, count = outreach_skips.count + 1, last_at = excluded.last_at")           \
-    X(SKIP_CLEAR, "DELETE FROM outreach_skips WHERE tenant_id = ? AND employee_id = ? AND touchpoint_id = ?")          \
     X(SKIP_COUNTS, "SELECT reason, count(*) FROM outreach_skips WHERE tenant_id = ? GROUP BY reason "                  \
                    "ORDER BY count(*) DESC, reason LIMIT ?")                                                           \
     X(INV_EXPIRE, "UPDATE invites SET status = 'expired', updated_at = ? WHERE tenant_id = ? "                         \
@@ -301,7 +300,6 @@ int sq_touchpoint_get(store_conn *c, int64_t tenant_id, int64_t id, store_touchp
 int sq_invite_last_at(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t *at_ms);
 int sq_invite_plan(store_conn *c, store_invite *inv);
 int sq_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id, const char *reason);
-int sq_skip_clear(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id);
 int sq_invites_expire(store_conn *c, int64_t tenant_id, int64_t now, int64_t *n);
 int sq_outbox_claim(store_conn *c, int64_t now, int64_t lease_ms, store_outbox *out, size_t max, size_t *n);
 int sq_outbox_renew(store_conn *c, const int64_t *ids, size_t n, int64_t until);

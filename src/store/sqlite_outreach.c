@@ -144,32 +144,22 @@ int sq_invite_plan(store_conn *base, store_invite *inv) {
     return sq_outbox_insert(c, inv->tenant_id, "invite", inv->id, 0, inv->send_at, now, "invite_plan");
 }
 
-/* Runs the skip statement ID with (tenant, employee, touchpoint[, reason]). */
-static int skip_exec(struct sq_conn *c, enum sq_stmt id, int64_t tenant_id, int64_t employee_id, int64_t tp_id,
-                     const char *reason, const char *op) {
+int sq_skip_record(store_conn *base, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id,
+                   const char *reason) {
+    struct sq_conn *c = sq(base);
     struct sq_bind b;
+    int64_t now = hark_now_ms();
     int rc;
-    sqlite3_stmt *st = sq_stmt(c, id, &rc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_SKIP_UPSERT, &rc);
     if (!st) return rc;
     sq_bind_init(&b, st);
     sq_bind_i64(&b, tenant_id);
     sq_bind_i64(&b, employee_id);
-    sq_bind_i64(&b, tp_id);
-    if (reason) {
-        int64_t now = hark_now_ms();
-        sq_bind_text(&b, reason);
-        sq_bind_i64(&b, now);
-        sq_bind_i64(&b, now);
-    }
-    return exec_bound(c, st, &b, op, NULL);
-}
-
-int sq_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id, const char *reason) {
-    return skip_exec(sq(c), SQ_SKIP_UPSERT, tenant_id, employee_id, touchpoint_id, reason, "skip_record");
-}
-
-int sq_skip_clear(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id) {
-    return skip_exec(sq(c), SQ_SKIP_CLEAR, tenant_id, employee_id, touchpoint_id, NULL, "skip_clear");
+    sq_bind_i64(&b, touchpoint_id);
+    sq_bind_text(&b, reason);
+    sq_bind_i64(&b, now);
+    sq_bind_i64(&b, now);
+    return exec_bound(c, st, &b, "skip_record", NULL);
 }
 
 int sq_invites_expire(store_conn *base, int64_t tenant_id, int64_t now, int64_t *n) {

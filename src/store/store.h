@@ -353,8 +353,6 @@ int store_invite_plan(store_conn *c, store_invite *inv);
  * touchpoint): one row per employee x touchpoint, counted. REASON is short
  * and holds no personal data. */
 int store_skip_record(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id, const char *reason);
-/* Forgets the skips of an employee x touchpoint once it could be planned. */
-int store_skip_clear(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id);
 
 /* Marks the tenant's invites expired whose expiry is at or before NOW and
  * that were not started (planned, sending, sent, failed, opened), and

@@ -124,7 +124,6 @@ struct store_backend {
     int (*invite_plan)(store_conn *c, store_invite *inv);
     int (*skip_record)(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id,
                        const char *reason);
-    int (*skip_clear)(store_conn *c, int64_t tenant_id, int64_t employee_id, int64_t touchpoint_id);
     int (*invites_expire)(store_conn *c, int64_t tenant_id, int64_t now, int64_t *n);
     int (*outbox_claim)(store_conn *c, int64_t now, int64_t lease_ms, store_outbox *out, size_t max, size_t *n);
     int (*outbox_renew)(store_conn *c, const int64_t *ids, size_t n, int64_t until);
