@@ -344,7 +344,7 @@ int outreach__deliver(outreach *o, outreach_send_stats *st) {
     batch b;
     int rc = HARK_ENOMEM;
     size_t claimed = 0;
-    int64_t total = 0, next_note = hark_now_ms() + 2000;
+    int64_t next_note = hark_now_ms() + 2000;
     memset(&b, 0, sizeof b);
     b.nslots = o->o.mail.conns > 0 && o->o.mail.conns <= MAX_SLOTS ? o->o.mail.conns : 4;
     b.rows = calloc((size_t)o->o.batch, sizeof *b.rows);
@@ -354,7 +354,6 @@ int outreach__deliver(outreach *o, outreach_send_stats *st) {
     for (int i = 0; i < b.nslots; i++) buf_init(&b.slots[i].mail.data, 1024 * 1024);
     do {
         if ((rc = deliver_batch(o, &b, st, &claimed))) break;
-        total += (int64_t)claimed;
         if (o->o.progress && claimed && hark_now_ms() >= next_note) {
             fprintf(stderr,
                     "outreach: %" PRId64 " sent, %" PRId64 " to retry, %" PRId64 " failed, %" PRId64 " cancelled\n",
@@ -368,6 +367,5 @@ out:
     free(b.rows);
     free(b.done);
     free(b.slots);
-    (void)total;
     return rc;
 }
