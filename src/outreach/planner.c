@@ -54,6 +54,9 @@ static int load_touchpoints(outreach *o, const store_tenant *t, plan_tp *out, si
     size_t ntp = 0;
     int rc = store_touchpoint_list(o->c, t->id, tps, MAX_TOUCHPOINTS, &ntp);
     if (rc) return rc;
+    if (ntp == MAX_TOUCHPOINTS)
+        log_warn("outreach: tenant %" PRId64 " has %d or more touchpoints: only the first %d are planned", t->id,
+                 MAX_TOUCHPOINTS, MAX_TOUCHPOINTS);
     *n = 0;
     for (size_t i = 0; i < ntp; i++) {
         plan_tp *p = &out[*n];
