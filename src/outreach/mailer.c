@@ -131,7 +131,8 @@ static int flush_done(outreach *o, batch *b, outreach_send_stats *st) {
     return HARK_OK;
 }
 
-/* The mail server could not be reached: no new message before a pause that
+/* The mail server could not be reached, or refuses us (login, TLS): no new
+ * message before a pause that
  * grows with each failure in a row (1 s ... 60 s, or the retry base when it
  * is shorter, jittered). */
 static void pause_sending(outreach *o, int64_t now, const char *reply) {
@@ -139,8 +140,8 @@ static void pause_sending(outreach *o, int64_t now, const char *reply) {
     o->pause_step++;
     int64_t d = backoff(base, 60000, o->pause_step);
     if (now + d > o->pause_until_ms) o->pause_until_ms = now + d;
-    log_warn("outreach: mail server unreachable (%s): pausing %" PRId64 " ms (failure %d in a row)", reply, d,
-             o->pause_step);
+    log_warn("outreach: mail server unreachable or refusing us (%s): pausing %" PRId64 " ms (failure %d in a row)",
+             reply, d, o->pause_step);
 }
 
 /* Turns a transport result into an outcome. */
@@ -163,7 +164,11 @@ static void on_result(outreach *o, batch *b, const mail_result *r, int64_t now) 
         add_done(b, row, STORE_OUTBOX_FAILED, now, r->code, msg);
         return;
     }
-    if (r->code == 0) pause_sending(o, now, msg);
+    /* Whole-server trouble (no connection, TLS, timeout: code 0; refused
+     * login or required TLS: 530, 534, 535, 538) pauses every message, not
+     * just this one: trying each row in turn would hammer the server. */
+    if (r->code == 0 || r->code == 530 || r->code == 534 || r->code == 535 || r->code == 538)
+        pause_sending(o, now, msg);
     if (row->attempts >= o->o.max_attempts) {
         char gave[sizeof r->reply + 40];
         snprintf(gave, sizeof gave, "gave up after %d attempts: %s", row->attempts, msg);
@@ -211,7 +216,7 @@ static int send_next(outreach *o, batch *b, int64_t *wait_ms) {
     }
     if (now < o->pause_until_ms) {
         /* Paused: hand the row back, due when the pause ends. */
-        add_done(b, row, STORE_OUTBOX_DEFER, o->pause_until_ms, 0, "mail server unreachable: waiting");
+        add_done(b, row, STORE_OUTBOX_DEFER, o->pause_until_ms, 0, "mail server unreachable or refusing us: waiting");
         b->next++;
         return 1;
     }

@@ -192,6 +192,29 @@ describe('outreach over SMTP', { timeout: 600000 }, () => {
     await sink.stop();
   });
 
+  test('a refused login pauses the mailer instead of failing every message', async () => {
+    const N = 30;
+    const { d } = await tenantWithCampaign(N);
+    const sink = await startSink({ args: ['--auth', 'hark:right'] });
+    const child = spawnHark(['--now', NOW, '--smtp-url', `smtp://hark:wrong@127.0.0.1:${sink.port}`, '--smtp-tls',
+      'off', '--outreach-rate', '0', '--outreach-retry-base-ms', '200', '--outreach-poll-ms', '100', ...d, 'outreach']);
+    let log = '';
+    child.stderr.setEncoding('utf8').on('data', (x) => (log += x));
+    child.stdout.resume();
+    await sleep(4000);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    const pauses = [...log.matchAll(/refusing us .*pausing (\d+) ms/g)].length;
+    assert.ok(pauses >= 1 && pauses <= 10, `expected a few growing pauses, got ${pauses}:\n${log}`);
+    const stats = JSON.parse(await fs.readFile(path.join(sink.dir, 'stats.json'), 'utf8'));
+    assert.ok(stats.connections <= 12, `${stats.connections} connections in 4 s is hammering the server`);
+    const status = await runHark(['outreach', 'status', '--tenant', 'acme', '--now', NOW, ...d]);
+    assert.doesNotMatch(status.stdout, /invite\tfailed/, 'a wrong password must not fail the invites for good');
+    assert.equal((await sink.messages()).length, 0);
+    await sink.stop();
+  });
+
   test('a rejected address fails for good with the server reply; the others are sent', async () => {
     const N = 20;
     const { d } = await tenantWithCampaign(N);
