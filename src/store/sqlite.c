@@ -96,6 +96,18 @@ int sq_step(struct sq_conn *c, sqlite3_stmt *st, const struct sq_bind *b, const 
     return sq_error(c, rc, op);
 }
 
+int sq_get_by_id(struct sq_conn *c, enum sq_stmt id, int64_t tenant_id, int64_t key, const char *op,
+                 sqlite3_stmt **st) {
+    struct sq_bind b;
+    int rc;
+    if (!(*st = sq_stmt(c, id, &rc))) return rc;
+    sq_bind_init(&b, *st);
+    sq_bind_i64(&b, tenant_id);
+    sq_bind_i64(&b, key);
+    rc = sq_step(c, *st, &b, op);
+    return rc == 0 ? HARK_ENOTFOUND : rc;
+}
+
 void sq_done(sqlite3_stmt *st) {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

@@ -239,18 +239,10 @@ static int read_escalation(sqlite3_stmt *st, store_escalation *e) {
 }
 
 int sq_escalation_get(store_conn *base, int64_t tenant_id, int64_t id, store_escalation *out) {
-    struct sq_conn *c = sq(base);
-    struct sq_bind b;
-    int rc;
-    sqlite3_stmt *st = sq_stmt(c, SQ_ESC_GET, &rc);
-    if (!st) return rc;
-    sq_bind_init(&b, st);
-    sq_bind_i64(&b, tenant_id);
-    sq_bind_i64(&b, id);
-    rc = sq_step(c, st, &b, "escalation_get");
-    if (rc == 0) rc = HARK_ENOTFOUND;
+    sqlite3_stmt *st;
+    int rc = sq_get_by_id(sq(base), SQ_ESC_GET, tenant_id, id, "escalation_get", &st);
     if (rc == 1) rc = read_escalation(st, out);
-    return sq_finish(st, rc);
+    return st ? sq_finish(st, rc) : rc;
 }
 
 int sq_escalation_list(store_conn *base, int64_t tenant_id, int64_t after_id, store_escalation *out, size_t max,

@@ -237,6 +237,11 @@ void sq_bind_null(struct sq_bind *b);
  * same way without stepping. ST is reset by sq_done. */
 int sq_step(struct sq_conn *c, sqlite3_stmt *st, const struct sq_bind *b, const char *op);
 void sq_done(sqlite3_stmt *st);
+/* Runs statement ID bound to (TENANT_ID, KEY), the shape of every "get one
+ * row of the tenant by id" query: 1 with *ST on the row (read it, then
+ * sq_finish(*ST, rc)), HARK_ENOTFOUND, or another error. *ST is NULL only
+ * when the statement could not be prepared. */
+int sq_get_by_id(struct sq_conn *c, enum sq_stmt id, int64_t tenant_id, int64_t key, const char *op, sqlite3_stmt **st);
 /* Ends a statement run: sq_done, then sq_step's "row / no row" (1 / 0)
  * become 0 and errors pass through. */
 int sq_finish(sqlite3_stmt *st, int rc);

@@ -439,18 +439,10 @@ int sq_invite_create(store_conn *base, store_invite *inv) {
 }
 
 int sq_invite_get(store_conn *base, int64_t tenant_id, int64_t id, store_invite *out) {
-    struct sq_conn *c = sq(base);
-    struct sq_bind b;
-    int rc;
-    sqlite3_stmt *st = sq_stmt(c, SQ_INV_GET, &rc);
-    if (!st) return rc;
-    sq_bind_init(&b, st);
-    sq_bind_i64(&b, tenant_id);
-    sq_bind_i64(&b, id);
-    rc = sq_step(c, st, &b, "invite_get");
-    if (rc == 0) rc = HARK_ENOTFOUND;
+    sqlite3_stmt *st;
+    int rc = sq_get_by_id(sq(base), SQ_INV_GET, tenant_id, id, "invite_get", &st);
     if (rc == 1) rc = read_invite(st, out);
-    return sq_finish(st, rc);
+    return st ? sq_finish(st, rc) : rc;
 }
 
 int sq_invite_set_status(store_conn *base, int64_t tenant_id, int64_t id, const char *status) {

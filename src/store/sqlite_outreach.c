@@ -72,18 +72,10 @@ int sq_touchpoint_list(store_conn *base, int64_t tenant_id, store_touchpoint *ou
 }
 
 int sq_touchpoint_get(store_conn *base, int64_t tenant_id, int64_t id, store_touchpoint *out) {
-    struct sq_conn *c = sq(base);
-    struct sq_bind b;
-    int rc;
-    sqlite3_stmt *st = sq_stmt(c, SQ_TP_GET, &rc);
-    if (!st) return rc;
-    sq_bind_init(&b, st);
-    sq_bind_i64(&b, tenant_id);
-    sq_bind_i64(&b, id);
-    rc = sq_step(c, st, &b, "touchpoint_get");
-    if (rc == 0) rc = HARK_ENOTFOUND;
+    sqlite3_stmt *st;
+    int rc = sq_get_by_id(sq(base), SQ_TP_GET, tenant_id, id, "touchpoint_get", &st);
     if (rc == 1) rc = sq_read_touchpoint(st, out);
-    return sq_finish(st, rc);
+    return st ? sq_finish(st, rc) : rc;
 }
 
 int sq_invite_last_at(store_conn *base, int64_t tenant_id, int64_t employee_id, int64_t *at_ms) {
