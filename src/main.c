@@ -52,6 +52,7 @@ static void usage(FILE *f) {
             "  themes [--top N] [--min-phrase N]\n"
             "                            most used terms and phrases of one comment per line from stdin:\n"
             "                            term, term|phrase, comments, mean sentiment (tab-separated)\n"
+            "  routes [--json]           the HTTP API's endpoints and who may call them\n"
             "  bench chat|idle ...       load generator (see docs/benchmarks.md)\n"
             "  version | help\n"
             "\n"
@@ -112,6 +113,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "sentiment")) return cli_sentiment(ac, av);
     if (!strcmp(cmd, "themes")) return cli_themes(ac, av);
+    if (!strcmp(cmd, "routes")) return cli_routes(ac, av);
+    if (!strcmp(cmd, "routes")) return cli_routes(ac, av);
     if (!strcmp(cmd, "outreach")) return cli_outreach(&cfg, ac, av);
     if (!strcmp(cmd, "touchpoint")) return cli_touchpoint(&cfg, ac, av);
     if (!strcmp(cmd, "schedule")) return cli_schedule(&cfg, ac, av);

@@ -76,5 +76,7 @@ int cli_sentiment(int argc, char **argv);
  * the comments on stdin, one per line, with counts and mean sentiment as TSV
  * (cli/themes.c). Returns the exit code. */
 int cli_themes(int argc, char **argv);
+/* hark routes [--json]: the API's endpoints and who may call them. */
+int cli_routes(int argc, char **argv);
 
 #endif

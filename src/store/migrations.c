@@ -274,11 +274,116 @@ static const char m4_sessions[] = "CREATE UNIQUE INDEX users_tenant_id ON users 
                                   " UNIQUE (tenant_id, name),"
                                   " FOREIGN KEY (tenant_id, created_by) REFERENCES users (tenant_id, id));";
 
+/* The HR dashboard and admin panel (issue: dashboard). Tenants gain the
+ * anonymity threshold k and the confidentiality mode; employees gain
+ * erased_at (personal data removed, aggregates kept).
+ *
+ * rollups are the dashboard's figures, maintained as events arrive, in the
+ * transaction of the event (store/rollup.c): one row per tenant x month
+ * (yyyymm in the tenant's zone) x touchpoint x department x location x
+ * tenure band, counting invites sent, conversations started and completed,
+ * mood (1-5) answers and their sum and distribution, eNPS (0-10) answers,
+ * promoters and detractors, and text answers (comments) by sentiment. An
+ * invite is attached to its row (invites.rollup_id) when it is first
+ * counted, so everything that happens to it later lands in the same cell
+ * even if the employee changes department.
+ *
+ * audit_log records every admin action, export and view of identified
+ * answers; webhooks and webhook_deliveries are the tenant's HTTP callbacks
+ * (an outbox like outreach's, one row per webhook x event x object);
+ * escalation_notes are HR's notes on a red flag. */
+static const char m5_dashboard[] =
+    "ALTER TABLE tenants ADD COLUMN anon_k INTEGER NOT NULL DEFAULT 5;"
+    "ALTER TABLE tenants ADD COLUMN confidentiality TEXT NOT NULL DEFAULT 'anonymous';"
+    "ALTER TABLE employees ADD COLUMN erased_at BIGINT;"
+    "ALTER TABLE invites ADD COLUMN rollup_id BIGINT NOT NULL DEFAULT 0;"
+
+    "CREATE TABLE rollups ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " month INTEGER NOT NULL,"
+    " touchpoint_id BIGINT NOT NULL,"
+    " department TEXT NOT NULL,"
+    " location TEXT NOT NULL,"
+    " band TEXT NOT NULL,"
+    " invited BIGINT NOT NULL DEFAULT 0,"
+    " started BIGINT NOT NULL DEFAULT 0,"
+    " completed BIGINT NOT NULL DEFAULT 0,"
+    " mood_n BIGINT NOT NULL DEFAULT 0,"
+    " mood_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
+    " mood_1 BIGINT NOT NULL DEFAULT 0,"
+    " mood_2 BIGINT NOT NULL DEFAULT 0,"
+    " mood_3 BIGINT NOT NULL DEFAULT 0,"
+    " mood_4 BIGINT NOT NULL DEFAULT 0,"
+    " mood_5 BIGINT NOT NULL DEFAULT 0,"
+    " enps_n BIGINT NOT NULL DEFAULT 0,"
+    " enps_promoters BIGINT NOT NULL DEFAULT 0,"
+    " enps_detractors BIGINT NOT NULL DEFAULT 0,"
+    " comments BIGINT NOT NULL DEFAULT 0,"
+    " comments_neg BIGINT NOT NULL DEFAULT 0,"
+    " comments_pos BIGINT NOT NULL DEFAULT 0,"
+    " UNIQUE (tenant_id, id),"
+    " UNIQUE (tenant_id, month, touchpoint_id, department, location, band));"
+
+    "CREATE TABLE audit_log ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " at BIGINT NOT NULL,"
+    " user_id BIGINT NOT NULL DEFAULT 0,"
+    " token_id BIGINT NOT NULL DEFAULT 0,"
+    " action TEXT NOT NULL,"
+    " target TEXT NOT NULL DEFAULT '',"
+    " detail TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);"
+
+    "CREATE TABLE webhooks ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " url TEXT NOT NULL,"
+    " secret TEXT NOT NULL,"
+    " events TEXT NOT NULL,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (tenant_id, id));"
+
+    "CREATE TABLE webhook_deliveries ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL,"
+    " webhook_id BIGINT NOT NULL,"
+    " event TEXT NOT NULL,"
+    " ref_id BIGINT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " due_at BIGINT NOT NULL,"
+    " lease_until BIGINT NOT NULL DEFAULT 0,"
+    " last_code INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " sent_at BIGINT,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (webhook_id, event, ref_id),"
+    " FOREIGN KEY (tenant_id, webhook_id) REFERENCES webhooks (tenant_id, id));"
+    "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (due_at) WHERE status = 'pending';"
+    "CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (lease_until) WHERE status = 'sending';"
+
+    "CREATE TABLE escalation_notes ("
+    " id {{ID}},"
+    " tenant_id BIGINT NOT NULL,"
+    " escalation_id BIGINT NOT NULL,"
+    " user_id BIGINT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE INDEX escalation_notes_escalation ON escalation_notes (tenant_id, escalation_id);"
+    "CREATE INDEX escalations_tenant_id ON escalations (tenant_id, id);";
+
 const struct store_migration store_migrations[] = {
     {1, "core", m1_core},
     {2, "escalations", m2_escalations},
     {3, "outreach", m3_outreach},
     {4, "sessions", m4_sessions},
+    {5, "dashboard", m5_dashboard},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -182,6 +182,7 @@ static void sq_close(store_conn *base) {
     struct sq_conn *c = sq(base);
     if (!c) return;
     for (int i = 0; i < SQ_COUNT; i++) sqlite3_finalize(c->stmts[i]);
+    sq_q_cache_free(c);
     if (c->db && sqlite3_close(c->db) != SQLITE_OK) log_error("store: closing the database: %s", sqlite3_errmsg(c->db));
     free(c);
 }
@@ -369,6 +370,17 @@ const struct store_backend store_sqlite_backend = {
     .migration_applied = sq_migration_applied,
     .migration_record = sq_migration_record,
     .schema_version = sq_schema_version,
+    .q_open = sq_q_open,
+    .q_bind_i64 = sq_q_bind_i64,
+    .q_bind_f64 = sq_q_bind_f64,
+    .q_bind_text = sq_q_bind_text,
+    .q_step = sq_q_step,
+    .q_is_null = sq_q_is_null,
+    .q_i64 = sq_q_i64,
+    .q_f64 = sq_q_f64,
+    .q_text = sq_q_text,
+    .q_changes = sq_q_changes,
+    .q_close = sq_q_close,
     .tenant_create = sq_tenant_create,
     .tenant_get = sq_tenant_get,
     .tenant_by_slug = sq_tenant_by_slug,

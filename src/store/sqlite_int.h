@@ -204,10 +204,18 @@
 enum sq_stmt { SQLITE_STMTS(SQLITE_STMT_ENUM) SQ_COUNT };
 #undef SQLITE_STMT_ENUM
 
+/* Slots of a connection's cache of portable statements (a power of two,
+ * well above the number of store_sql in the program). */
+#define SQ_QCACHE 512
+
 struct sq_conn {
     struct store_conn base; /* first: a store_conn * is a struct sq_conn * */
     sqlite3 *db;
     sqlite3_stmt *stmts[SQ_COUNT]; /* prepared on first use, kept until close */
+    struct {
+        const store_sql *sql;
+        sqlite3_stmt *st;
+    } qcache[SQ_QCACHE]; /* portable statements (sqlite_q.c) */
 };
 
 static inline struct sq_conn *sq(store_conn *c) {
@@ -258,6 +266,21 @@ int sq_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
 int sq_col_dup(sqlite3_stmt *st, int col, int nullable, char **out);
 
 #define SQ_FIELD(st, col, field) sq_col_text((st), (col), (field), sizeof(field))
+
+/* Portable statements (sqlite_q.c), with store_backend's contracts. */
+int sq_q_open(store_conn *c, const store_sql *sql, store_q **out);
+void sq_q_bind_i64(store_q *q, int64_t v);
+void sq_q_bind_f64(store_q *q, double v);
+void sq_q_bind_text(store_q *q, const char *s, size_t len);
+int sq_q_step(store_q *q);
+int sq_q_is_null(store_q *q, int col);
+int64_t sq_q_i64(store_q *q, int col);
+double sq_q_f64(store_q *q, int col);
+const char *sq_q_text(store_q *q, int col, size_t *len);
+int64_t sq_q_changes(store_q *q);
+int sq_q_close(store_q *q, int rc);
+/* Finalises the connection's cached portable statements. */
+void sq_q_cache_free(struct sq_conn *c);
 
 /* The domain operations (sqlite_ops.c), with store.h's contracts. */
 int sq_tenant_create(store_conn *c, store_tenant *t);

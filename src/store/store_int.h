@@ -53,6 +53,24 @@ struct store_migration {
 extern const struct store_migration store_migrations[];
 extern const size_t store_migrations_count;
 
+/* ---- portable statements ----
+ * Operations written after the first backends (web: dashboards, rollups and
+ * administration) run their SQL through this small interface, once, above
+ * the backends, instead of one function per query per backend. The text is
+ * portable SQL: '?' placeholders (a backend that numbers them, such as
+ * PostgreSQL's $1, rewrites them), nothing only one database accepts, and
+ * every value bound, never spliced. A store_sql has static storage: a
+ * backend prepares it once per connection, keyed by its address. */
+typedef struct store_sql {
+    const char *name; /* for logs: the operation, never values */
+    const char *text;
+} store_sql;
+
+/* A statement being run; a backend's struct starts with this head. */
+typedef struct store_q {
+    const struct store_backend *be;
+} store_q;
+
 /* Every function returns 0 or a Hark code and logs database failures itself
  * (operation name and the backend's message, never values). Records passed in
  * have been checked by store.c (strings NUL-terminated within their arrays,
@@ -84,6 +102,27 @@ struct store_backend {
     int (*migration_applied)(store_conn *c, int version, int *applied);
     int (*migration_record)(store_conn *c, int version, const char *name, int64_t at_ms);
     int (*schema_version)(store_conn *c, int *version); /* 0 when no migration table */
+
+    /* Portable statements (store__q_* below wrap these). q_open readies SQL
+     * on C (prepared once per connection) and binds nothing; binds go in
+     * order and the first failure is reported by q_step; q_step returns 1 for
+     * a row, 0 when done, or a negative Hark code (logged with the name);
+     * column readers take 0-based columns of the current row, q_text gives
+     * "" for NULL and is valid until the next step; q_changes counts the
+     * rows the finished statement changed; q_close releases Q and returns
+     * RC with rows and "done" (1, 0) turned into 0. A statement may be open
+     * more than once at a time (nested loops): later opens get their own. */
+    int (*q_open)(store_conn *c, const store_sql *sql, store_q **out);
+    void (*q_bind_i64)(store_q *q, int64_t v);
+    void (*q_bind_f64)(store_q *q, double v);
+    void (*q_bind_text)(store_q *q, const char *s, size_t len); /* s NULL binds NULL */
+    int (*q_step)(store_q *q);
+    int (*q_is_null)(store_q *q, int col);
+    int64_t (*q_i64)(store_q *q, int col);
+    double (*q_f64)(store_q *q, int col);
+    const char *(*q_text)(store_q *q, int col, size_t *len);
+    int64_t (*q_changes)(store_q *q);
+    int (*q_close)(store_q *q, int rc);
 
     /* Domain operations: the contracts of store.h. */
     int (*tenant_create)(store_conn *c, store_tenant *t);
@@ -210,6 +249,44 @@ void store__jobs_free(store *s);
 enum op_scope { OP_NONE = 0, OP_BEGAN = 1, OP_SAVEPOINT = 2 };
 int store__op_enter(store_conn *c, enum store_tx_mode mode, enum op_scope *scope);
 int store__op_leave(store_conn *c, enum op_scope scope, int rc);
+
+/* Portable statements for backend-neutral operations (query.c). store__q
+ * opens SQL on C and binds the values that follow as TYPES says, one letter
+ * each: 'i' int64_t, 'd' double, 's' a string (NULL binds NULL), 'S' a
+ * string and its length (const char *, size_t). 0 with *OUT ready to step,
+ * or a Hark code (nothing to close). */
+int store__q(store_conn *c, const store_sql *sql, store_q **out, const char *types, ...);
+/* Runs SQL to its end (no rows wanted); *CHANGES (may be NULL) gets the rows
+ * changed. 0 or a Hark code. */
+int store__q_exec(store_conn *c, const store_sql *sql, int64_t *changes, const char *types, ...);
+/* The first column of SQL's first row as an integer: 0, HARK_ENOTFOUND (no
+ * row; *OUT is 0) or another code. */
+int store__q_int(store_conn *c, const store_sql *sql, int64_t *out, const char *types, ...);
+static inline int store__q_step(store_q *q) {
+    return q->be->q_step(q);
+}
+static inline int64_t store__q_i64(store_q *q, int col) {
+    return q->be->q_i64(q, col);
+}
+static inline double store__q_f64(store_q *q, int col) {
+    return q->be->q_f64(q, col);
+}
+static inline int store__q_null(store_q *q, int col) {
+    return q->be->q_is_null(q, col);
+}
+static inline const char *store__q_text(store_q *q, int col, size_t *len) {
+    return q->be->q_text(q, col, len);
+}
+static inline int store__q_close(store_q *q, int rc) {
+    return q->be->q_close(q, rc);
+}
+/* Copies text column COL into a fixed-size field: HARK_ETOOBIG when it does
+ * not fit (DST is then ""). */
+int store__q_field(store_q *q, int col, char *dst, size_t cap);
+#define STORE_Q_FIELD(q, col, field) store__q_field((q), (col), (field), sizeof(field))
+/* A newly allocated copy of text column COL (the caller frees it). 0 or
+ * HARK_ENOMEM. */
+int store__q_dup(store_q *q, int col, char **out);
 
 /* 1 when the fixed-size field holds a NUL-terminated string. */
 #define FITS(field) (memchr((field), '\0', sizeof(field)) != NULL)

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "web/web_api.h"
 #include "web/web_int.h"
 
 _Static_assert(STORE_HASH_BYTES == AUTH_HASH_BYTES, "the store keeps auth's token hashes");
@@ -241,7 +242,7 @@ web_module *web_new(uv_loop_t *loop, net_server *net, store *st, const web_opts 
     m->https = opts->public_url && strncasecmp(opts->public_url, "https://", 8) == 0;
     m->allowed_origins = strdup(opts->allowed_origins ? opts->allowed_origins : "");
     m->throttle = auth_throttle_new(WEB_THROTTLE_ENTRIES, NULL, NULL);
-    if (!m->allowed_origins || !m->throttle || web__session_routes(m)) {
+    if (!m->allowed_origins || !m->throttle || web__router_init(m)) {
         auth_throttle_free(m->throttle);
         free(m->allowed_origins);
         free(m);

@@ -35,8 +35,6 @@ struct web_module {
     int stopped;
 };
 
-/* Registers the /api/v1/session routes (web_session.c). 0 or HARK_ENOMEM. */
-int web__session_routes(web_module *m);
 
 /* Adds the security headers and Cache-Control: no-store to REQ's answer. */
 void web__headers(web_module *m, http_req *req);

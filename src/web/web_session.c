@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "web/web_api.h"
 #include "web/web_int.h"
 
 #define LOGIN_BODY_MAX  8192 /* tenant, e-mail and a password of AUTH_PASSWORD_MAX, with room for escapes */
@@ -340,9 +341,9 @@ static void session_delete(http_req *req, void *ud) {
     web_auth_request(m, req, WEB_SESSION_ONLY, session_delete_auth, m);
 }
 
-int web__session_routes(web_module *m) {
-    int rc = net_route(m->net, "POST", "/api/v1/session", 0, session_post, m);
-    if (!rc) rc = net_route(m->net, "GET", "/api/v1/session", 0, session_get, m);
-    if (!rc) rc = net_route(m->net, "DELETE", "/api/v1/session", 0, session_delete, m);
-    return rc;
-}
+const web_route web__session_api[] = {
+    {"POST", "/api/v1/session", WEB_ROLES_PUBLIC, 0, NULL, session_post, "sign in: a session cookie and a CSRF token"},
+    {"GET", "/api/v1/session", WEB_ROLES_PUBLIC, 0, NULL, session_get, "who is signed in, and a fresh CSRF token"},
+    {"DELETE", "/api/v1/session", WEB_ROLES_PUBLIC, 0, NULL, session_delete, "sign out"},
+    {NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
