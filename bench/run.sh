@@ -74,7 +74,7 @@ die() { echo "bench/run.sh: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 
 CHAT_SCENARIOS="ceiling chat normal paced loop idle"
-OTHER_SCENARIOS="sentiment outreach monday"
+OTHER_SCENARIOS="sentiment outreach monday dashboard"
 SCENARIOS=$(tr ',' ' ' <<<"${BENCH_SCENARIOS:-$CHAT_SCENARIOS $OTHER_SCENARIOS}")
 for s in $SCENARIOS; do
     case " $CHAT_SCENARIOS $OTHER_SCENARIOS " in
@@ -293,6 +293,7 @@ run_sentiment() {
 }
 
 . bench/outreach.sh
+. bench/dashboard.sh
 
 LONG_REPS=$REPEAT_LONG
 log "writing $OUT: scenarios $SCENARIOS (chat ${DURATION} s x $LONG_REPS, other chat ones ${SHORT} s x $REPEAT, idle ${IDLE_HOLD} s x $REPEAT, sentiment x $REPEAT)"
@@ -305,6 +306,7 @@ if want idle; then run_scenario idle idle "$REPEAT" "$IDLE_HOLD"; fi
 if want sentiment; then run_sentiment; fi
 if want outreach; then run_outreach; fi
 if want monday; then run_monday; fi
+if want dashboard; then run_dashboard; fi
 
 # ---- the report ----
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -608,7 +610,7 @@ reproducing() {
 }
 
 # old_chat_part, old_sentiment_part: those parts of the report as it stands.
-old_chat_part() { awk '/^## (Sentiment|Outreach|Reproducing)/ { exit } { print }' "$OUT"; }
+old_chat_part() { awk '/^## (Sentiment|Outreach|Dashboard|Reproducing)/ { exit } { print }' "$OUT"; }
 old_sentiment_part() { awk '/^## / { on = /^## Sentiment/ } on { print }' "$OUT"; }
 
 if [ "$CHAT_ANY" -eq 1 ]; then chat_report >"$WORK/report-chat.md"; fi
@@ -616,6 +618,7 @@ if want sentiment; then sentiment_section >"$WORK/report-sentiment.md"; fi
 OUTREACH_ANY=0
 if want outreach || want monday; then OUTREACH_ANY=1; fi
 if [ "$OUTREACH_ANY" -eq 1 ]; then outreach_section >"$WORK/report-outreach.md"; fi
+if want dashboard; then dashboard_section >"$WORK/report-dashboard.md"; fi
 if [ "$CHAT_ANY" -eq 1 ] && [ "$CHAT_ALL" -eq 0 ]; then
     mv "$WORK/report-chat.md" "$WORK/benchmarks-partial.md"
     log "only some chat scenarios ran: their report is in $WORK/benchmarks-partial.md; $OUT keeps its chat part"
@@ -642,6 +645,11 @@ tmp=$(mktemp)
     elif [ -f "$OUT" ]; then
         old_outreach_part
     fi
+    if want dashboard; then
+        cat "$WORK/report-dashboard.md"
+    elif [ -f "$OUT" ]; then
+        old_dashboard_part
+    fi
     reproducing
 } >"$tmp"
 mv "$tmp" "$OUT"
@@ -649,9 +657,11 @@ log "wrote $OUT"
 if [ "$CHAT_ALL" -eq 1 ]; then sed -n '/^## Targets/,$p' "$WORK/report-chat.md" >&2; fi
 if want sentiment; then cat "$WORK/report-sentiment.md" >&2; fi
 if [ "$OUTREACH_ANY" -eq 1 ]; then grep -E '^(- |\| hark)' "$WORK/report-outreach.md" >&2 || true; fi
+if want dashboard; then grep -E '^\| ' "$WORK/report-dashboard.md" >&2 || true; fi
 if [ ${#FAILURES[@]} -gt 0 ] || [ ${#SENTIMENT_FAILURES[@]} -gt 0 ] || [ ${#OUTREACH_FAILURES[@]} -gt 0 ] ||
-    [ ${#MONDAY_FAILURES[@]} -gt 0 ]; then
+    [ ${#MONDAY_FAILURES[@]} -gt 0 ] || [ ${#DASHBOARD_FAILURES[@]} -gt 0 ]; then
     printf 'bench: %s\n' "${FAILURES[@]+"${FAILURES[@]}"}" "${SENTIMENT_FAILURES[@]+"${SENTIMENT_FAILURES[@]}"}" \
-        "${OUTREACH_FAILURES[@]+"${OUTREACH_FAILURES[@]}"}" "${MONDAY_FAILURES[@]+"${MONDAY_FAILURES[@]}"}" >&2
+        "${OUTREACH_FAILURES[@]+"${OUTREACH_FAILURES[@]}"}" "${MONDAY_FAILURES[@]+"${MONDAY_FAILURES[@]}"}" \
+        "${DASHBOARD_FAILURES[@]+"${DASHBOARD_FAILURES[@]}"}" >&2
     exit 1
 fi

@@ -45,6 +45,8 @@ static void usage(FILE *f) {
             "           --working-days mon-fri --frequency-cap-days N --reminders N --reminder-hours N\n"
             "           --ttl-days N --mail-rate N]\n"
             "                            show or change when and how often the tenant's people are asked\n"
+            "  user add --tenant SLUG --email EMAIL --role ROLE [--departments \"A,B\"]\n"
+            "                            create an HR user; prints a one-time password\n"
             "  template set|show --tenant SLUG NAME [FILE]\n"
             "                            the tenant's own email template NAME (e.g. invite-pulse.txt)\n"
             "  sentiment [--compat]      score one text per line from stdin:\n"
@@ -114,11 +116,11 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "sentiment")) return cli_sentiment(ac, av);
     if (!strcmp(cmd, "themes")) return cli_themes(ac, av);
     if (!strcmp(cmd, "routes")) return cli_routes(ac, av);
-    if (!strcmp(cmd, "routes")) return cli_routes(ac, av);
     if (!strcmp(cmd, "outreach")) return cli_outreach(&cfg, ac, av);
     if (!strcmp(cmd, "touchpoint")) return cli_touchpoint(&cfg, ac, av);
     if (!strcmp(cmd, "schedule")) return cli_schedule(&cfg, ac, av);
     if (!strcmp(cmd, "template")) return cli_template(&cfg, ac, av);
+    if (!strcmp(cmd, "user")) return cli_user(&cfg, ac, av);
     if (!strcmp(cmd, "web")) {
         fprintf(stderr, "hark %s: this module is not part of this version yet\n", cmd);
         return 2;

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "bench/bench_int.h"
-#include "chat/flow.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "flow/flow.h"
 #include "store/store.h"
 
 #define FIXTURE_MAX_CONNS   100000

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "chat/chat.h"
-#include "chat/flow.h"
 #include "core/buf.h"
+#include "flow/flow.h"
 
 #define CHAT_RECENT_IDS 32 /* client ids remembered per live conversation */
 #define CHAT_QUEUE_MAX  16 /* says waiting while a write is in flight */

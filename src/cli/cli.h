@@ -39,6 +39,9 @@ int cli_outreach_opts(const hark_config *cfg, outreach_opts *o, char *mail_url, 
 int cli_touchpoint(const hark_config *cfg, int argc, char **argv);
 int cli_schedule(const hark_config *cfg, int argc, char **argv);
 int cli_template(const hark_config *cfg, int argc, char **argv);
+/* `hark user add --tenant SLUG --email EMAIL --role ROLE [--departments "A,B"]`
+ * (cli/user.c): an HR user with a one-time password. */
+int cli_user(const hark_config *cfg, int argc, char **argv);
 
 /* ---- shared by the commands (common.c) ---- */
 

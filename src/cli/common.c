@@ -7,13 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "chat/flow.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/embed.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/token.h"
+#include "flow/flow.h"
 #include "web/auth.h"
 
 const char *cli_opt(int argc, char **argv, const char *name, unsigned char *used) {

@@ -12,10 +12,11 @@
 #include <unistd.h>
 
 #include "chat/chat.h"
-#include "chat/flow.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/tz.h"
+#include "flow/flow.h"
 #include "nlp/sentiment.h"
 
 #define DEMO_SLUG   "demo"
@@ -38,6 +39,7 @@ static const struct {
 } departments[] = {
     {"Engineering", 28}, {"Customer Support", 18}, {"Sales", 14},  {"Operations", 12},
     {"Marketing", 8},    {"Product", 8},           {"Finance", 6}, {"People", 6},
+    {"Legal", 1},
 };
 static const struct {
     const char *name, *tz;
@@ -107,6 +109,10 @@ static void demo_answer(const char *input_json, int mood, char *out, size_t cap)
         int min = (int)json_integer_value(json_object_get(in, "min"));
         int max = (int)json_integer_value(json_object_get(in, "max"));
         int v = min + (max - min) * (mood - 1) / 4;
+        if (max - min == 10) { /* eNPS: happy people recommend, most others stay passive */
+            static const int lo[] = {0, 2, 5, 7, 8}, span[] = {4, 5, 4, 3, 3};
+            v = lo[mood - 1] + (int)rnd((uint32_t)span[mood - 1]);
+        }
         snprintf(out, cap, "%d", v);
     } else if (kind && !strcmp(kind, "choice")) {
         json_t *opts = json_object_get(in, "options");
@@ -122,9 +128,12 @@ static void demo_answer(const char *input_json, int mood, char *out, size_t cap)
     json_decref(in);
 }
 
-/* Runs a whole conversation of employee E through TOUCHPOINT and stores it. */
+/* Runs a conversation of employee E through TOUCHPOINT, invited at AT (Unix
+ * ms) for occurrence OCC, and stores it: the whole of it, only the first
+ * answer when ABANDON is 1 (started, never completed), or only the invite
+ * when it is -1 (never answered). */
 static int demo_conversation(const hark_config *cfg, store_conn *c, const store_tenant *t, const store_employee *e,
-                             const char *touchpoint, int mood) {
+                             const char *touchpoint, int mood, int64_t at, const char *occ, int abandon) {
     store_touchpoint tp;
     store_flow sf;
     store_invite inv;
@@ -137,17 +146,17 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
         store_flow_clear(&sf);
         return HARK_EINVAL;
     }
-    int64_t now = hark_now_ms() - (int64_t)rnd(20) * 86400000LL;
+    int64_t now = at;
     memset(&inv, 0, sizeof inv);
     inv.tenant_id = t->id;
     inv.employee_id = e->id;
     inv.touchpoint_id = tp.id;
     inv.flow_id = sf.id;
-    snprintf(inv.occurrence, sizeof inv.occurrence, "demo-%" PRId64, e->id);
+    snprintf(inv.occurrence, sizeof inv.occurrence, "demo-%" PRId64 "-%s", e->id, occ);
     snprintf(inv.status, sizeof inv.status, "sent");
     inv.created_at = now;
     inv.expires_at = now + cfg->invite_ttl_days * 86400000LL;
-    if ((rc = store_invite_create(c, &inv))) goto out;
+    if ((rc = store_invite_create(c, &inv)) || abandon < 0) goto out;
 
     store_conversation sc;
     memset(&sc, 0, sizeof sc);
@@ -220,7 +229,7 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
         sc.done = fs.done;
         rc = store_conversation_append(c, &sc, prev, msgs, n, nans ? &ans : NULL, nans, &dup);
         sc.vars_json = NULL;
-        if (rc || fs.done) break;
+        if (rc || fs.done || (abandon && step == 1)) break;
         const char *input = flow_open_input(fl, &fs);
         if (!input) break;
         demo_answer(input, mood, answer, sizeof answer);
@@ -231,6 +240,60 @@ out:
     flow_free(fl);
     store_flow_clear(&sf);
     return rc;
+}
+
+/* The mood a person of department DEPT tends to answer MONTHS_AGO months
+ * ago: some teams are happier than others, and most improve over the year. */
+static int demo_mood(const char *dept, int months_ago) {
+    int base = 3;
+    if (!strcmp(dept, "Customer Support") || !strcmp(dept, "Operations")) base = 2;
+    if (!strcmp(dept, "People") || !strcmp(dept, "Product") || !strcmp(dept, "Legal")) base = 4;
+    int r = (int)rnd(10);
+    int mood = base + (r < 2 ? -1 : r > 7 ? 1 : 0) + (months_ago < 4 && rnd(3) == 0 ? 1 : 0);
+    return mood < 1 ? 1 : mood > 5 ? 5 : mood;
+}
+
+/* A year of monthly pulse conversations, plus onboarding for recent hires:
+ * about two thirds answer, a few stop half-way, so the dashboard has trends,
+ * response rates and a heatmap (and the small Legal team shows suppression).
+ * One transaction per month. Progress goes to stdout. */
+static int demo_history(const hark_config *cfg, store_conn *c, const store_tenant *t, int64_t now) {
+    enum { MONTHS = 12, PAGE = 256 };
+    store_employee page[PAGE];
+    int64_t total = 0;
+    for (int m = MONTHS - 1; m >= 0; m--) {
+        int64_t after = 0;
+        size_t n;
+        char occ[16];
+        int rc = store_begin(c);
+        if (rc) return rc;
+        do {
+            if ((rc = store_employee_list(c, t->id, after, page, PAGE, &n))) break;
+            for (size_t i = 0; i < n && !rc; i++) {
+                const store_employee *e = &page[i];
+                after = e->id;
+                int64_t hired;
+                int64_t at = now - ((int64_t)m * 30 + 2 + rnd(20)) * 86400000LL;
+                if (at > now - 3600000LL) at = now - 3600000LL;
+                if (tz_date_parse(e->hire_date, &hired) || hired * 86400000LL > at) continue;
+                if (rnd(100) >= 85) continue; /* not invited this month */
+                int answered = rnd(100) < 68;
+                snprintf(occ, sizeof occ, "m%d", m);
+                int onboarding = at - hired * 86400000LL < 40 * 86400000LL;
+                rc = demo_conversation(cfg, c, t, e, onboarding ? "onboarding" : "pulse", demo_mood(e->department, m),
+                                       at, occ, answered ? (rnd(100) < 8 ? 1 : 0) : -1);
+                total++;
+            }
+        } while (!rc && n == PAGE);
+        if (rc) {
+            store_rollback(c);
+            return rc;
+        }
+        if ((rc = store_commit(c))) return rc;
+        printf("  month %d of %d: %" PRId64 " conversations so far\n", MONTHS - m, MONTHS, total);
+        fflush(stdout);
+    }
+    return 0;
 }
 
 static int create_company(const hark_config *cfg, store_conn *c, int employees, store_tenant *t, char *password,
@@ -266,22 +329,9 @@ static int create_company(const hark_config *cfg, store_conn *c, int employees, 
         if (n_sample < 16) sample[n_sample++] = e.id;
     }
     if ((rc = store_commit(c))) return rc;
-    /* A few completed conversations, so the data is not empty. */
-    static const char *tps[] = {"pulse", "pulse", "pulse", "onboarding", "tenure", "exit"};
-    for (int i = 0; i < 12 && i < employees; i++) {
-        store_employee e;
-        if (i + 4 >= n_sample) break;
-        if (store_employee_get(c, t->id, sample[i + 4], &e)) continue;
-        int mood = 1 + (int)((i * 7 + 3) % 5);
-        if ((rc = store_begin(c))) return rc;
-        rc = demo_conversation(cfg, c, t, &e, tps[i % N_OF(tps)], mood);
-        if (rc) {
-            store_rollback(c);
-            return rc;
-        }
-        if ((rc = store_commit(c))) return rc;
-    }
-    return 0;
+    (void)n_sample;
+    (void)sample;
+    return demo_history(cfg, c, t, now);
 fail:
     store_rollback(c);
     return rc;

@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "core/err.h"
 #include "outreach/mail.h"
-#include "outreach/rules.h"
+#include "rules/rules.h"
 
 /* Opens the store and finds --tenant; prints why not. 0 or an exit code. */
 static int open_tenant(const hark_config *cfg, const char *cmd, const char *slug, store **st, store_tenant *t) {

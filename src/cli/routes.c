@@ -46,7 +46,7 @@ static void print_line(const web_route *r, void *arg) {
 
 int cli_routes(int argc, char **argv) {
     int json = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else {

@@ -127,10 +127,15 @@ static int on_headers_complete(http_parser *p) {
     conn_timer(c, l->header_timeout_ms);
     if (split_target(r) != HARK_OK) {
         r->reject = 400;
-    } else if ((p->flags & F_CONTENTLENGTH) && p->content_length > l->max_body_bytes) {
-        log_conn(LOG_INFO, c->id, "request body of %llu bytes refused (limit %zu)",
-                 (unsigned long long)p->content_length, l->max_body_bytes);
-        r->reject = 413;
+    } else {
+        /* The body is still empty: its bound can change now. */
+        size_t max_body = router_body_limit(c->srv, r->path);
+        buf_init(&r->body, max_body);
+        if ((p->flags & F_CONTENTLENGTH) && p->content_length > max_body) {
+            log_conn(LOG_INFO, c->id, "request body of %llu bytes refused (limit %zu)",
+                     (unsigned long long)p->content_length, max_body);
+            r->reject = 413;
+        }
     }
     if (r->reject) {
         http_parser_pause(p, 1);
@@ -154,7 +159,7 @@ static int on_body(http_parser *p, const char *at, size_t len) {
     http_req *r = cb_req(p);
     int rc = buf_append(&r->body, at, len);
     if (rc == HARK_ETOOBIG) {
-        log_conn(LOG_INFO, c->id, "request body over %zu bytes refused", c->srv->lim.max_body_bytes);
+        log_conn(LOG_INFO, c->id, "request body over %zu bytes refused", r->body.max);
         r->reject = 413;
         http_parser_pause(p, 1);
         return 0;

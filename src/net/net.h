@@ -6,7 +6,8 @@
  *
  * Limits and the answers they produce:
  *   header section > max_header_bytes          -> 431
- *   body > max_body_bytes                      -> 413
+ *   body > max_body_bytes (or the path's own net_body_limit) -> 413, at once
+ *                                                 when Content-Length says so
  *   request head not complete within header_timeout_ms -> 408
  *   WebSocket message > ws_max_message         -> close 1009
  *   text message not valid UTF-8               -> close 1007
@@ -60,6 +61,14 @@ typedef void (*http_handler)(http_req *req, void *ud);
  * route beats a prefix route of the same length. A path with no route gets
  * 404; a path with a route for another method gets 405. Returns 0 or HARK_ENOMEM. */
 int net_route(net_server *s, const char *method, const char *path, int prefix, http_handler h, void *ud);
+
+/* Lets requests to exactly PATH (any method; the query is not part of the
+ * path) carry bodies of up to MAX_BYTES instead of limits.max_body_bytes:
+ * for the few routes that take uploads (the employee CSV). A bigger
+ * Content-Length is answered 413 before any of the body is read; a chunked
+ * body is refused once it passes MAX_BYTES. Setting PATH again replaces its
+ * limit. Returns 0, HARK_EINVAL (PATH not starting with '/') or HARK_ENOMEM. */
+int net_body_limit(net_server *s, const char *path, size_t max_bytes);
 
 /* WebSocket endpoint callbacks, all on the loop thread. */
 typedef struct ws_handler {

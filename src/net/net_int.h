@@ -103,6 +103,12 @@ struct net_route {
     ws_handler ws;
 };
 
+/* A path whose requests may carry a larger (or smaller) body (net_body_limit). */
+struct net_body_limit {
+    char *path; /* owned */
+    size_t max;
+};
+
 struct net_server {
     uv_loop_t *loop;
     net_limits lim;            /* lim.allowed_origins points at origins below */
@@ -111,6 +117,8 @@ struct net_server {
     uv_timer_t grace;          /* shutdown grace timer; initialised by net_shutdown */
     struct net_route **routes; /* owned; pointers stay valid while routes are added */
     size_t nroutes, route_cap;
+    struct net_body_limit *body_limits; /* owned; few, matched by a linear scan */
+    size_t nbody_limits;
     net_conn *conns; /* every connection not yet freed */
     size_t nconns, nws;
     uint64_t next_id;
@@ -198,6 +206,9 @@ const struct net_route *router_match(const net_server *s, const char *method, co
  * owns R from then on. */
 void router_dispatch(net_conn *c, http_req *r);
 void router_free(net_server *s);
+/* The largest body a request to PATH may carry: its net_body_limit, else
+ * lim.max_body_bytes. */
+size_t router_body_limit(const net_server *s, const char *path);
 
 /* static.c: answers R from hark_assets (200, 304, 404). */
 void static_serve(http_req *r, const struct net_route *route);

@@ -58,7 +58,38 @@ int net_static_route(net_server *s, const char *prefix) {
     return add_route(s, "GET", prefix, 1, ROUTE_STATIC, NULL, NULL, NULL);
 }
 
+int net_body_limit(net_server *s, const char *path, size_t max_bytes) {
+    if (!path || path[0] != '/') return HARK_EINVAL;
+    for (size_t i = 0; i < s->nbody_limits; i++) {
+        if (strcmp(s->body_limits[i].path, path) == 0) {
+            s->body_limits[i].max = max_bytes;
+            return HARK_OK;
+        }
+    }
+    char *copy = strdup(path);
+    struct net_body_limit *n = copy ? realloc(s->body_limits, (s->nbody_limits + 1) * sizeof *n) : NULL;
+    if (!n) {
+        free(copy);
+        return HARK_ENOMEM;
+    }
+    s->body_limits = n;
+    s->body_limits[s->nbody_limits].path = copy;
+    s->body_limits[s->nbody_limits].max = max_bytes;
+    s->nbody_limits++;
+    return HARK_OK;
+}
+
+size_t router_body_limit(const net_server *s, const char *path) {
+    for (size_t i = 0; i < s->nbody_limits; i++)
+        if (strcmp(s->body_limits[i].path, path) == 0) return s->body_limits[i].max;
+    return s->lim.max_body_bytes;
+}
+
 void router_free(net_server *s) {
+    for (size_t i = 0; i < s->nbody_limits; i++) free(s->body_limits[i].path);
+    free(s->body_limits);
+    s->body_limits = NULL;
+    s->nbody_limits = 0;
     for (size_t i = 0; i < s->nroutes; i++) {
         free(s->routes[i]->path);
         free(s->routes[i]->method);

@@ -144,6 +144,7 @@ static void *service(void *arg) {
         outreach_send_stats ss;
         memset(&ss, 0, sizeof ss);
         if (outreach__deliver(o, &ss)) nap(o, o->o.poll_ms); /* database trouble: do not spin */
+        if (outreach__webhooks(o)) nap(o, o->o.poll_ms);
         if (ss.claimed)
             log_info("outreach: sent %lld, to retry %lld, failed %lld, cancelled %lld", (long long)ss.sent,
                      (long long)ss.retried, (long long)ss.failed, (long long)ss.cancelled);

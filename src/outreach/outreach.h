@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "outreach/rules.h"
 #include "outreach/transport.h"
+#include "rules/rules.h"
 #include "store/store.h"
 
 typedef struct outreach outreach;

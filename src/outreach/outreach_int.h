@@ -8,7 +8,7 @@
 
 #include "core/buf.h"
 #include "outreach/outreach.h"
-#include "outreach/rules.h"
+#include "rules/rules.h"
 
 /* A token bucket: RATE tokens a second, at most BURST saved up. NEXT_MS:
  * for a tenant's bucket, the turn given to the last row that had to step
@@ -98,6 +98,11 @@ int outreach__plan(outreach *o, outreach_plan_stats *st);
 /* Claims and sends batch after batch until none is due or the module is
  * stopping (outreach_deliver, and each turn of the service thread). */
 int outreach__deliver(outreach *o, outreach_send_stats *st);
+
+/* ---- webhooks.c ---- */
+/* Claims and POSTs due webhook deliveries, a few batches a call (each
+ * request bounded in time), recording every outcome. */
+int outreach__webhooks(outreach *o);
 
 /* 1 when the service thread was asked to stop. */
 int outreach__stopping(outreach *o);

@@ -286,7 +286,10 @@ static const char m4_sessions[] = "CREATE UNIQUE INDEX users_tenant_id ON users 
  * promoters and detractors, and text answers (comments) by sentiment. An
  * invite is attached to its row (invites.rollup_id) when it is first
  * counted, so everything that happens to it later lands in the same cell
- * even if the employee changes department.
+ * even if the employee changes department. rollups_dept holds the same
+ * counters without location and band (one row per month x touchpoint x
+ * department), kept in step by the same statements, so that the views that
+ * need neither read a table a tenth the size.
  *
  * audit_log records every admin action, export and view of identified
  * answers; webhooks and webhook_deliveries are the tenant's HTTP callbacks
@@ -324,6 +327,29 @@ static const char m5_dashboard[] =
     " comments_pos BIGINT NOT NULL DEFAULT 0,"
     " UNIQUE (tenant_id, id),"
     " UNIQUE (tenant_id, month, touchpoint_id, department, location, band));"
+
+    "CREATE TABLE rollups_dept ("
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " month INTEGER NOT NULL,"
+    " touchpoint_id BIGINT NOT NULL,"
+    " department TEXT NOT NULL,"
+    " invited BIGINT NOT NULL DEFAULT 0,"
+    " started BIGINT NOT NULL DEFAULT 0,"
+    " completed BIGINT NOT NULL DEFAULT 0,"
+    " mood_n BIGINT NOT NULL DEFAULT 0,"
+    " mood_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
+    " mood_1 BIGINT NOT NULL DEFAULT 0,"
+    " mood_2 BIGINT NOT NULL DEFAULT 0,"
+    " mood_3 BIGINT NOT NULL DEFAULT 0,"
+    " mood_4 BIGINT NOT NULL DEFAULT 0,"
+    " mood_5 BIGINT NOT NULL DEFAULT 0,"
+    " enps_n BIGINT NOT NULL DEFAULT 0,"
+    " enps_promoters BIGINT NOT NULL DEFAULT 0,"
+    " enps_detractors BIGINT NOT NULL DEFAULT 0,"
+    " comments BIGINT NOT NULL DEFAULT 0,"
+    " comments_neg BIGINT NOT NULL DEFAULT 0,"
+    " comments_pos BIGINT NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (tenant_id, month, touchpoint_id, department));"
 
     "CREATE TABLE audit_log ("
     " id {{ID}},"
@@ -376,7 +402,10 @@ static const char m5_dashboard[] =
     " text TEXT NOT NULL,"
     " created_at BIGINT NOT NULL);"
     "CREATE INDEX escalation_notes_escalation ON escalation_notes (tenant_id, escalation_id);"
-    "CREATE INDEX escalations_tenant_id ON escalations (tenant_id, id);";
+    "CREATE INDEX escalations_tenant_id ON escalations (tenant_id, id);"
+    "CREATE INDEX escalations_tenant_status_id ON escalations (tenant_id, status, id);"
+    /* Comments are found through their invites' rollups rows. */
+    "CREATE INDEX invites_tenant_rollup ON invites (tenant_id, rollup_id);";
 
 const struct store_migration store_migrations[] = {
     {1, "core", m1_core},

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/err.h"
+#include "store/config.h"
 #include "store/store_int.h"
 
 int store__op_enter(store_conn *c, enum store_tx_mode mode, enum op_scope *scope) {
@@ -174,7 +176,13 @@ int store_invite_create(store_conn *c, store_invite *inv) {
     if (rc) return rc;
     /* An existing invite is reported with HARK_EEXISTS and INV filled in:
      * nothing was written, so the rollback in op_leave loses nothing. */
-    return store__op_leave(c, scope, c->be->invite_create(c, inv));
+    rc = c->be->invite_create(c, inv);
+    /* A link made by hand (`hark invite`, the demo) is sent as it is made. */
+    if (rc == HARK_OK && strcmp(inv->status, "sent") == 0) {
+        int64_t rid;
+        rc = store__rollup_invite(c, inv->tenant_id, inv->id, inv->created_at, &rid);
+    }
+    return store__op_leave(c, scope, rc);
 }
 
 int store_invite_get(store_conn *c, int64_t tenant_id, int64_t id, store_invite *out) {
@@ -215,7 +223,9 @@ int store_conversation_create(store_conn *c, store_conversation *conv) {
     if (!FITS(conv->node)) return HARK_ETOOBIG;
     int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    return store__op_leave(c, scope, c->be->conversation_create(c, conv));
+    rc = c->be->conversation_create(c, conv);
+    if (rc == HARK_OK) rc = store__rollup_started(c, conv);
+    return store__op_leave(c, scope, rc);
 }
 
 int store_conversation_append(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
@@ -242,7 +252,11 @@ int store_conversation_append(store_conn *c, const store_conversation *conv, int
     }
     int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
     if (rc) return rc;
-    rc = c->be->conversation_append(c, conv, prev_last_seq, msgs, n, answers, nanswers, dup_seq);
+    int was_done = 0;
+    rc = store__rollup_was_done(c, conv, &was_done);
+    if (rc == HARK_OK) rc = c->be->conversation_append(c, conv, prev_last_seq, msgs, n, answers, nanswers, dup_seq);
+    if (rc == HARK_OK) rc = store__rollup_append(c, conv, conv->done && !was_done, msgs, n, answers, nanswers);
+    if (rc == HARK_OK) rc = store__webhook_after_append(c, conv, conv->done && !was_done, msgs, n, hark_now_ms());
     return store__op_leave(c, scope, rc);
 }
 

@@ -86,7 +86,12 @@ int store_outbox_renew(store_conn *c, const int64_t *ids, size_t n, int64_t unti
 int store_outbox_finish(store_conn *c, const store_outbox_done *d) {
     if (!c || !d || d->result < STORE_OUTBOX_SENT || d->result > STORE_OUTBOX_DEFER) return HARK_EINVAL;
     if (!FITS(d->error)) return HARK_ETOOBIG;
-    WRITE_OP(c, c->be->outbox_finish(c, d));
+    enum op_scope scope;
+    int rc = store__op_enter(c, STORE_TX_WRITE, &scope);
+    if (rc) return rc;
+    rc = c->be->outbox_finish(c, d);
+    if (rc == HARK_OK && d->result == STORE_OUTBOX_SENT) rc = store__rollup_sent(c, d->tenant_id, d->id);
+    return store__op_leave(c, scope, rc);
 }
 
 int store_escalation_get(store_conn *c, int64_t tenant_id, int64_t id, store_escalation *out) {

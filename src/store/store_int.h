@@ -288,6 +288,22 @@ int store__q_field(store_q *q, int col, char *dst, size_t cap);
  * HARK_ENOMEM. */
 int store__q_dup(store_q *q, int col, char **out);
 
+/* Rollups (rollup.c), called inside the transaction of the event they
+ * count. store__rollup_invite counts invite INVITE_ID as sent at AT_MS and
+ * attaches it to its rollups row, once (a counted invite just gives its
+ * row's id). store__rollup_sent counts the invite of outbox row OUTBOX_ID if
+ * it is an invite's first mail and was sent. store__rollup_started counts a
+ * new conversation. store__rollup_was_done tells, before an append, whether
+ * CONV was done already (only when CONV->done; else 0), so that
+ * store__rollup_append counts a completion once, with the answers (mood,
+ * eNPS, text comments by sentiment) of the appended messages. */
+int store__rollup_invite(store_conn *c, int64_t tenant_id, int64_t invite_id, int64_t at_ms, int64_t *rollup_id);
+int store__rollup_sent(store_conn *c, int64_t tenant_id, int64_t outbox_id);
+int store__rollup_started(store_conn *c, const store_conversation *conv);
+int store__rollup_was_done(store_conn *c, const store_conversation *conv, int *was_done);
+int store__rollup_append(store_conn *c, const store_conversation *conv, int completed_now, const store_message *msgs,
+                         size_t n, const store_answer *answers, size_t nanswers);
+
 /* 1 when the fixed-size field holds a NUL-terminated string. */
 #define FITS(field) (memchr((field), '\0', sizeof(field)) != NULL)
 /* 1 when S is one of the NULL-terminated LIST. */

@@ -67,6 +67,11 @@ extern const web_route web__admin_api[];     /* web_admin.c: users, settings, to
 extern const web_route web__config_api[];    /* web_config.c: touchpoints, flows, webhooks */
 extern const web_route web__inbox_api[];     /* web_inbox.c: escalations, comments, people to meet */
 
+/* The employee CSV upload's path and its body limit (web_people.c), set on
+ * net by web__router_init: far above the 1 MiB of other requests. */
+extern const char web__people_import_path[];
+extern const size_t web__people_import_max;
+
 /* Calls FN for every route, in table order. */
 void web_routes_each(void (*fn)(const web_route *r, void *arg), void *arg);
 

@@ -173,7 +173,8 @@ static void dispatch(http_req *req, void *ud) {
 }
 
 int web__router_init(web_module *m) {
-    return net_route(m->net, NULL, "/api/v1/", 1, dispatch, m);
+    int rc = net_body_limit(m->net, web__people_import_path, web__people_import_max);
+    return rc ? rc : net_route(m->net, NULL, "/api/v1/", 1, dispatch, m);
 }
 
 /* ---- answers ---- */

@@ -1,4 +1,4 @@
-/* Unit tests for the flow engine (chat/flow.h): every node kind and branch
+/* Unit tests for the flow engine (flow/flow.h): every node kind and branch
  * op, answer checks that leave the state alone, templating, the validation
  * messages, loop bounds, and the default flows in data/flows (read from
  * $HARK_SOURCE_DIR, which ctest sets to the source root). */
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat/flow.h"
 #include "core/err.h"
+#include "flow/flow.h"
 
 static flow *parse_ok(const char *json) {
     char err[256];
@@ -491,6 +491,7 @@ static void test_validation_errors(void **state) {
     char err[256];
     assert_null(flow_parse(json, strlen(json), err, sizeof err));
     assert_non_null(strstr(err, "node names must be"));
+    assert_non_null(strstr(err, "node 'nnnnnnnnnnnnnnnnnnnnnnnn...'")); /* named by its start */
     /* A NULL or short error buffer is fine. */
     assert_null(flow_parse("x", 1, NULL, 0));
     assert_null(flow_parse("x", 1, err, 4));

@@ -1,4 +1,4 @@
-/* Unit tests for the touchpoint rules (outreach/rules.h) over a simulated
+/* Unit tests for the touchpoint rules (rules/rules.h) over a simulated
  * clock: due instants across time zones and daylight-saving changes, working
  * days, quiet hours, catch-up and expiry, exit and hire dates, leap days, the
  * spread and stability of pulses, and the parse and schedule errors. Expected
@@ -18,7 +18,7 @@
 
 #include "core/err.h"
 #include "core/tz.h"
-#include "outreach/rules.h"
+#include "rules/rules.h"
 
 #define DAY_MS 86400000LL
 

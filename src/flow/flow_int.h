@@ -1,13 +1,13 @@
 /* Internals of the flow engine shared by flow_parse.c (parsing and
  * validation) and flow.c (running a conversation): the parsed graph. Not for
- * use outside src/chat/flow*.c. */
-#ifndef HARK_CHAT_FLOW_INT_H
-#define HARK_CHAT_FLOW_INT_H
+ * use outside src/flow/flow*.c. */
+#ifndef HARK_FLOW_FLOW_INT_H
+#define HARK_FLOW_FLOW_INT_H
 
 #include <jansson.h>
 #include <stddef.h>
 
-#include "chat/flow.h"
+#include "flow/flow.h"
 
 enum node_kind { NODE_SAY, NODE_ASK, NODE_BRANCH, NODE_BRANCH_SENTIMENT, NODE_END };
 enum input_kind { INPUT_SCALE, INPUT_CHOICE, INPUT_TEXT };

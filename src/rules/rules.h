@@ -1,6 +1,8 @@
 /* Touchpoint rules: when an employee is due for a touchpoint, as pure
  * functions of the rule (JSON data stored per tenant), the employee's dates,
- * the tenant's schedule and the time. The planner (planner.c) asks
+ * the tenant's schedule and the time. A part of its own (core and jansson
+ * only), so that outreach plans with them and web checks a rule an admin
+ * edits without either calling the other. The planner (outreach/planner.c) asks
  * rules_latest_due for every active touchpoint of every employee and turns
  * the answers into invites; nothing here reads the database or the clock.
  *
@@ -57,8 +59,8 @@
  * the hire date or after the exit date exists (when those dates are known),
  * and once the employee's local date is past the exit date nothing but the
  * exit touchpoint is due (no catch-up pulse or anniversary to a leaver). */
-#ifndef HARK_OUTREACH_RULES_H
-#define HARK_OUTREACH_RULES_H
+#ifndef HARK_RULES_RULES_H
+#define HARK_RULES_RULES_H
 
 #include <stddef.h>
 #include <stdint.h>

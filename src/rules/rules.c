@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "outreach/rules.h"
+#include "rules/rules.h"
 
 #define DAY_S           86400
 #define DAY_MS          86400000LL

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat/flow.h"
-#include "chat/flow_int.h"
+#include "flow/flow.h"
+#include "flow/flow_int.h"
 #include "core/embed.h"
 #include "core/err.h"
 
@@ -351,8 +351,13 @@ static int parse_top(parser *p, json_t *root) {
     if (!f->nodes) return hark_invalid(p->err, p->errlen, "out of memory");
     json_object_foreach(nodes, k, v) {
         size_t len = strlen(k);
-        if (len == 0 || len >= FLOW_NODE_MAX)
-            return hark_invalid(p->err, p->errlen, "node names must be 1 to %d bytes long", FLOW_NODE_MAX - 1);
+        if (len == 0 || len >= FLOW_NODE_MAX) {
+            /* Name the node by its start, cut on a character boundary. */
+            int shown = len > 24 ? 24 : (int)len;
+            while (shown > 0 && ((unsigned char)k[shown] & 0xC0) == 0x80) shown--;
+            return hark_invalid(p->err, p->errlen, "node '%.*s%s': node names must be 1 to %d bytes long", shown, k,
+                                (size_t)shown < len ? "..." : "", FLOW_NODE_MAX - 1);
+        }
         f->nodes[f->n].name = k;
         f->nodes[f->n].next = f->nodes[f->n].deflt = -1;
         f->n++;

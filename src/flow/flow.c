@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat/flow.h"
-#include "chat/flow_int.h"
+#include "flow/flow.h"
+#include "flow/flow_int.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/utf8.h"

@@ -2,7 +2,9 @@
  * one step at a time. A flow is parsed once and shared read-only by every
  * conversation; each conversation carries a small flow_state that is saved in
  * the store after each step. The engine does no I/O and knows nothing of the
- * network or the database.
+ * network or the database: a part of its own (core and jansson only), so
+ * that chat runs flows and web validates them without either calling the
+ * other.
  *
  * Flow JSON (documented in docs/flows.md):
  *   {"name":"pulse","version":1,"title":"Monthly pulse","start":"hello",
@@ -19,8 +21,8 @@
  * choice and text, a string), branch_sentiment (on the compound score of the
  * last answer), end (optional closing text). Texts may hold {first_name} and
  * {company}. */
-#ifndef HARK_CHAT_FLOW_H
-#define HARK_CHAT_FLOW_H
+#ifndef HARK_FLOW_FLOW_H
+#define HARK_FLOW_FLOW_H
 
 #include <stddef.h>
 
