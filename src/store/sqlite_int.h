@@ -59,7 +59,8 @@
       "WHERE tenant_id = ? AND id = ?")                                                                                \
     X(EMP_GET, "SELECT " EMPLOYEE_COLS " FROM employees WHERE tenant_id = ? AND id = ?")                               \
     X(EMP_BY_EMAIL, "SELECT " EMPLOYEE_COLS " FROM employees WHERE tenant_id = ? AND email = ?")                       \
-    X(EMP_LIST, "SELECT " EMPLOYEE_COLS " FROM employees WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?")          \
+    X(EMP_LIST, "SELECT " EMPLOYEE_COLS " FROM employees WHERE tenant_id = ? AND id > ? AND erased_at IS NULL "       \
+                "ORDER BY id LIMIT ?")                                                                                 \
     X(EMP_COUNT, "SELECT count(*) FROM employees WHERE tenant_id = ?")                                                 \
     X(FLOW_INSERT, "INSERT INTO flows (tenant_id, name, version, json, created_at) VALUES (?, ?, ?, ?, ?)")            \
     X(FLOW_ID, "SELECT id FROM flows WHERE tenant_id = ? AND name = ? AND version = ?")                                \

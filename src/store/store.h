@@ -270,7 +270,8 @@ int store_employee_get(store_conn *c, int64_t tenant_id, int64_t id, store_emplo
 int store_employee_by_email(store_conn *c, int64_t tenant_id, const char *email, store_employee *out);
 int store_employee_count(store_conn *c, int64_t tenant_id, int64_t *count);
 /* Up to MAX employees of the tenant with id > AFTER_ID, in id order, into OUT;
- * *N receives how many. */
+ * *N receives how many. Erased employees (web: DELETE /api/v1/employees/ID)
+ * are left out: nobody plans, imports over or lists what is left of them. */
 int store_employee_list(store_conn *c, int64_t tenant_id, int64_t after_id, store_employee *out, size_t max, size_t *n);
 
 /* Stores version VERSION of flow NAME (tenant_id 0 = shared by every tenant).

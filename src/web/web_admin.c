@@ -165,6 +165,14 @@ static json_t *user_json(const store_admin_user *u) {
                      "created_at", (json_int_t)u->created_at);
 }
 
+static json_t *user_json_item(const void *rows, size_t i) {
+    return user_json((const store_admin_user *)rows + i);
+}
+
+static int64_t user_json_id(const void *rows, size_t i) {
+    return ((const store_admin_user *)rows)[i].id;
+}
+
 /* Turns the JSON value V of "departments" (an array of names, or null for
  * none) into the stored text OUT (CAP bytes). Returns NULL, or the problem
  * (written into MSG, MSGLEN bytes) naming the field. */
@@ -548,6 +556,26 @@ typedef struct users_list_job {
     store_admin_user rows[ADMIN_PAGE_MAX + 1];
 } users_list_job;
 
+void admin_reply_page(web_call *call, const char *key, const char *cursor, const void *rows, size_t n, size_t limit,
+                      json_t *(*item)(const void *rows, size_t i), int64_t (*last_id)(const void *rows, size_t i)) {
+    size_t shown = n > limit ? limit : n;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < shown; i++) {
+        if (json_array_append_new(arr, item(rows, i))) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    json_t *root = arr ? json_pack("{s:o,s:o}", key, arr, cursor,
+                                   n > limit && shown ? json_integer((json_int_t)last_id(rows, shown - 1)) : json_null())
+                       : NULL;
+    if (root)
+        web_reply_value(call, 200, root);
+    else
+        web_reply_error(call, 500, "internal", "the answer could not be written");
+    json_decref(root);
+}
+
 static int users_list_work(store_conn *c, void *arg) {
     users_list_job *j = arg;
     return store_admin_user_list(c, j->call->p.tenant_id, j->after, j->rows, j->limit + 1, &j->n);
@@ -560,22 +588,7 @@ static void users_list_done(void *arg, int status) {
         free(j);
         return;
     }
-    size_t shown = j->n > j->limit ? j->limit : j->n;
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < shown; i++) {
-        if (json_array_append_new(arr, user_json(&j->rows[i]))) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    json_t *root = arr ? json_pack("{s:o,s:o}", "users", arr, "next_after",
-                                   j->n > j->limit ? json_integer((json_int_t)j->rows[shown - 1].id) : json_null())
-                       : NULL;
-    if (root)
-        web_reply_value(call, 200, root);
-    else
-        web_reply_error(call, 500, "internal", "the answer could not be written");
-    json_decref(root);
+    admin_reply_page(call, "users", "next_after", j->rows, j->n, j->limit, user_json_item, user_json_id);
     free(j);
 }
 

@@ -30,6 +30,13 @@ int admin_refuse(admin_refusal *r, int status, const char *code, const char *fmt
  * for a nonzero STATUS. Returns 1 when it answered (CALL freed), else 0. */
 int admin_reply_failure(web_call *call, const admin_refusal *r, int status);
 
+/* Answers one page of a list: {KEY: [ITEM(ROWS, 0) ...], CURSOR: LAST_ID or
+ * null}. N rows were read for a page of LIMIT (LIMIT + 1 were asked for:
+ * one more means another page follows, from the id of the last one shown,
+ * LAST_ID(ROWS, LIMIT - 1)). Frees nothing but CALL. */
+void admin_reply_page(web_call *call, const char *key, const char *cursor, const void *rows, size_t n, size_t limit,
+                      json_t *(*item)(const void *rows, size_t i), int64_t (*last_id)(const void *rows, size_t i));
+
 /* Answers 400 bad_request with a formatted message naming the field. */
 void admin_bad_request(web_call *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

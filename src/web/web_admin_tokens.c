@@ -45,6 +45,14 @@ static json_t *token_json(const store_api_token *t) {
                      "last_used_at", admin_time(t->last_used_at), "revoked_at", admin_time(t->revoked_at));
 }
 
+static json_t *token_json_item(const void *rows, size_t i) {
+    return token_json((const store_api_token *)rows + i);
+}
+
+static int64_t token_json_id(const void *rows, size_t i) {
+    return ((const store_api_token *)rows)[i].id;
+}
+
 /* ---- list ---- */
 
 typedef struct tokens_list_job {
@@ -66,22 +74,7 @@ static void tokens_list_done(void *arg, int status) {
         free(j);
         return;
     }
-    size_t shown = j->n > j->limit ? j->limit : j->n;
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < shown; i++) {
-        if (json_array_append_new(arr, token_json(&j->rows[i]))) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    json_t *root = arr ? json_pack("{s:o,s:o}", "tokens", arr, "next_after",
-                                   j->n > j->limit ? json_integer((json_int_t)j->rows[shown - 1].id) : json_null())
-                       : NULL;
-    if (root)
-        web_reply_value(call, 200, root);
-    else
-        web_reply_error(call, 500, "internal", "the answer could not be written");
-    json_decref(root);
+    admin_reply_page(call, "tokens", "next_after", j->rows, j->n, j->limit, token_json_item, token_json_id);
     free(j);
 }
 
@@ -279,6 +272,14 @@ static json_t *audit_json(const store_audit *a) {
                      a->target, "detail", detail);
 }
 
+static json_t *audit_json_item(const void *rows, size_t i) {
+    return audit_json((const store_audit *)rows + i);
+}
+
+static int64_t audit_json_id(const void *rows, size_t i) {
+    return ((const store_audit *)rows)[i].id;
+}
+
 static void audit_done(void *arg, int status) {
     audit_job *j = arg;
     web_call *call = j->call;
@@ -286,22 +287,7 @@ static void audit_done(void *arg, int status) {
         free(j);
         return;
     }
-    size_t shown = j->n > j->limit ? j->limit : j->n;
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < shown; i++) {
-        if (json_array_append_new(arr, audit_json(&j->rows[i]))) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    json_t *root = arr ? json_pack("{s:o,s:o}", "entries", arr, "next_before",
-                                   j->n > j->limit ? json_integer((json_int_t)j->rows[shown - 1].id) : json_null())
-                       : NULL;
-    if (root)
-        web_reply_value(call, 200, root);
-    else
-        web_reply_error(call, 500, "internal", "the answer could not be written");
-    json_decref(root);
+    admin_reply_page(call, "entries", "next_before", j->rows, j->n, j->limit, audit_json_item, audit_json_id);
     free(j);
 }
 

@@ -1,4 +1,4 @@
-/* API routes for employees (web_api.h; docs/api-people.md): the list with
+/* API routes for employees (web_api.h; docs/api.md "Employees"): the list with
  * search, filters, keyset pages and the total; one employee; the edit; the
  * erasure; and the CSV upload, which is import.h's code path, run as one
  * store write job.

@@ -1,4 +1,4 @@
-// HR's inbox (docs/api-inbox.md) against a real `hark serve` on a demo
+// HR's inbox (docs/api.md "Escalations inbox") against a real `hark serve` on a demo
 // company: the escalations inbox (acknowledge, resolve, notes, assignees,
 // the flagged excerpt cut on UTF-8 byte offsets), what anonymous and
 // confidential mode show, comments with the anonymity rule (fewer than k,

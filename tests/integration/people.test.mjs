@@ -1,4 +1,4 @@
-// The employees part of the HR API (docs/api-people.md) against a real
+// The employees part of the HR API (docs/api.md "Employees") against a real
 // `hark serve` on a demo company: the list (search, filters, keyset pages,
 // total), one employee, edits refused field by field and conflicts, the
 // erasure (personal data and message text gone, every count kept), the CSV
