@@ -223,7 +223,7 @@ static void judge(outreach *o, const store_webhook_delivery *d, const wh_call *w
     if (out->code)
         snprintf(reason, sizeof reason, "the receiver answered HTTP %d", out->code);
     else
-        snprintf(reason, sizeof reason, "%s",
+        snprintf(reason, sizeof reason, "%.199s",
                  w->errbuf[0] ? w->errbuf : curl_easy_strerror(w->finished ? w->result : CURLE_ABORTED_BY_CALLBACK));
     if (d->attempts >= o->o.max_attempts) {
         snprintf(out->error, sizeof out->error, "gave up after %d attempts: %s", d->attempts, reason);

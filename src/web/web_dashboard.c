@@ -127,44 +127,64 @@ static int cmp_month(const void *a, const void *b) {
 }
 
 /* Widens [*FROM, *TO] to whole blocks of the tenant's history ROWS
- * (grouped by month): consecutive months cut into blocks of at least k
- * respondents of the whole tenant, oldest first, a last short block joining
- * the one before; the blocks in the range go to X->block. Every view of a
- * request, and every request with the same range, gets the same blocks, so
- * siblings are compared over the same months. *FROM and *TO of 0 are open;
+ * (grouped by department and month), and puts the blocks of the range in
+ * X->block. The blocks cut the months, oldest first, so that each holds at
+ * least k respondents of every department that has k over its whole
+ * history (smaller ones are hidden anyway), a last short block joining the
+ * one before. Every view of the tenant gets the same blocks, so siblings
+ * are compared over the same months, and a small team's figures are not
+ * cut into months it could be recovered from. *FROM and *TO of 0 are open;
  * a range that meets no block is left as asked (its figures are 0). */
 static int widen_range(ctx *x, const store_dash_row *rows, size_t n, int *from, int *to) {
-    const view tenant = {0, 0}; /* the grid is the tenant's: every view of a request shares it */
+    enum { DEPTS = 256 };
+    const char *dept[DEPTS];
+    int64_t dtotal[DEPTS] = {0}, acc[DEPTS] = {0};
+    size_t nd = 0;
     month_count *mc = calloc(n ? n : 1, sizeof *mc);
     int(*block)[2] = calloc(n ? n : 1, sizeof *block);
+    int *rdept = calloc(n ? n : 1, sizeof *rdept); /* each row's department index, -1 past DEPTS */
     size_t nm = 0, nb = 0;
-    if (!mc || !block) {
+    if (!mc || !block || !rdept) {
         free(mc);
         free(block);
+        free(rdept);
         return HARK_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!in_view(x, &tenant, &rows[i]) || rows[i].f.started == 0) continue;
+        rdept[i] = -1;
+        if (rows[i].f.started == 0) continue;
         int m = month_of(&rows[i]);
         size_t j = 0;
         while (j < nm && mc[j].month != m) j++;
         if (j == nm) mc[nm++] = (month_count){m, 0};
         mc[j].n += rows[i].f.started;
+        size_t d = 0;
+        while (d < nd && strcmp(dept[d], rows[i].department)) d++;
+        if (d == nd && nd < DEPTS) dept[nd++] = rows[i].department;
+        if (d < nd) {
+            rdept[i] = (int)d;
+            dtotal[d] += rows[i].f.started;
+        }
     }
     qsort(mc, nm, sizeof *mc, cmp_month);
-    int64_t acc = 0;
     int bstart = 0;
+    int64_t all = 0;
     for (size_t i = 0; i < nm; i++) {
         if (!bstart) bstart = mc[i].month;
-        acc += mc[i].n;
-        if (acc >= x->k) {
+        all += mc[i].n;
+        for (size_t r = 0; r < n; r++)
+            if (rdept[r] >= 0 && month_of(&rows[r]) == mc[i].month) acc[rdept[r]] += rows[r].f.started;
+        int full = all >= x->k;
+        for (size_t d = 0; d < nd && full; d++) full = dtotal[d] < x->k || acc[d] >= x->k;
+        if (full) {
             block[nb][0] = bstart;
             block[nb++][1] = mc[i].month;
             bstart = 0;
-            acc = 0;
+            all = 0;
+            memset(acc, 0, sizeof acc);
         }
     }
-    if (acc > 0) {
+    if (all > 0) {
         if (nb > 0) {
             block[nb - 1][1] = mc[nm - 1].month;
         } else {
@@ -185,6 +205,7 @@ static int widen_range(ctx *x, const store_dash_row *rows, size_t n, int *from, 
     }
     free(mc);
     free(block);
+    free(rdept);
     if (out_from) {
         *from = out_from;
         *to = out_to;
@@ -296,6 +317,7 @@ typedef struct table {
      * (an overview with that filter), else ABSENT; NULL: SHOWN here. */
     anon_margin *row_margin[4], *col_margin[4];
     unsigned char *forced[4]; /* per count: cells with 1..k-1 in some block of the range (hidden as PARENT) */
+    anon_reason *row_sib[4], *col_sib[4]; /* the sibling rule's fate of each ABSENT total */
     store_figures *cell;   /* rows * cols, the view's */
     store_figures *parent; /* nparents * rows * cols */
     anon_reason *reason[4]; /* per count (started, mood, enps, comments): rows * cols */
@@ -309,6 +331,8 @@ static void table_free(table *t) {
         free(t->row_margin[w]);
         free(t->col_margin[w]);
         free(t->forced[w]);
+        free(t->row_sib[w]);
+        free(t->col_sib[w]);
         free(t->reason[w]);
         free(t->row_reason[w]);
         free(t->col_reason[w]);
@@ -469,7 +493,7 @@ static int read_filter(web_call *call, dash_filter *f) {
             web_reply_error(call, 400, "bad_request", "band must be one of 0-3m, 3-12m, 1-2y, 2-5y, 5y+");
             return 1;
         }
-        snprintf(f->band, sizeof f->band, "%s", v);
+        snprintf(f->band, sizeof f->band, "%.7s", v); /* a known band: at most 5 bytes */
         f->mask |= STORE_COND_BAND;
     }
     rc = web_call_param(call, "touchpoint", v, sizeof v);
@@ -896,21 +920,35 @@ static int heatmap_table(store_conn *c, dash_job *j, ctx *x, int from, int to, t
         if ((rc = siblings_get(c, j, x, dims[d], from, to, &sb))) break;
         for (int w = 0; w < 4 && !rc; w++) {
             anon_margin *mg = calloc(lines[d]->n, sizeof *mg);
-            if (!mg) {
+            anon_reason *why = calloc(lines[d]->n, sizeof *why);
+            if (d == 0) {
+                t->row_margin[w] = mg;
+                t->row_sib[w] = why;
+            } else {
+                t->col_margin[w] = mg;
+                t->col_sib[w] = why;
+            }
+            if (!mg || !why) {
                 rc = HARK_ENOMEM;
                 break;
             }
-            for (size_t i = 0; i < lines[d]->n; i++)
-                mg[i] = sibling_reason(&sb, lines[d]->v[i])[w] == ANON_SHOW ? ANON_MARGIN_KNOWN : ANON_MARGIN_ABSENT;
-            if (d == 0)
-                t->row_margin[w] = mg;
-            else
-                t->col_margin[w] = mg;
+            for (size_t i = 0; i < lines[d]->n; i++) {
+                why[i] = sibling_reason(&sb, lines[d]->v[i])[w];
+                mg[i] = why[i] == ANON_SHOW ? ANON_MARGIN_KNOWN : ANON_MARGIN_ABSENT;
+            }
         }
         siblings_free(&sb);
     }
     for (int w = 0; w < 4 && !rc; w++) rc = table_suppress(x, t, w);
     return rc;
+}
+
+/* The fate of a heatmap total: what the table's rules said, or for a total
+ * the table does not publish (the sibling rule hides that group on its
+ * own) the sibling rule's reason. */
+static anon_reason total_reason(anon_reason r, const anon_reason *sib, size_t i) {
+    if (r != ANON_UNPUBLISHED) return r;
+    return sib && sib[i] != ANON_SHOW ? sib[i] : ANON_COMPLEMENTARY;
 }
 
 static void line_total(const table *t, size_t idx, int is_row, store_figures *out) {
@@ -967,13 +1005,15 @@ static int heatmap_work(store_conn *c, dash_job *j, ctx *x, json_t *root) {
         json_array_append_new(cells, line);
         store_figures tot;
         line_total(&t, i, 1, &tot);
-        anon_reason why[4] = {t.row_reason[0][i], t.row_reason[1][i], t.row_reason[2][i], t.row_reason[3][i]};
+        anon_reason why[4];
+        for (int w = 0; w < 4; w++) why[w] = total_reason(t.row_reason[w][i], t.row_sib[w], i);
         json_array_append_new(rt, cell_json(&t, &tot, why, j->measure));
     }
     for (size_t k = 0; k < t.cols; k++) {
         store_figures tot;
         line_total(&t, k, 0, &tot);
-        anon_reason why[4] = {t.col_reason[0][k], t.col_reason[1][k], t.col_reason[2][k], t.col_reason[3][k]};
+        anon_reason why[4];
+        for (int w = 0; w < 4; w++) why[w] = total_reason(t.col_reason[w][k], t.col_sib[w], k);
         json_array_append_new(ct, cell_json(&t, &tot, why, j->measure));
     }
     store_figures all = {0};
@@ -1203,7 +1243,7 @@ static void start(web_call *call, enum dash_kind kind) {
         char v[32];
         int rc;
         j->row_dim = STORE_DIM_DEPARTMENT;
-        j->col_dim = STORE_DIM_TOUCHPOINT;
+        j->col_dim = STORE_DIM_MONTH;
         j->measure = M_MOOD;
         if ((rc = web_call_param(call, "rows", v, sizeof v)) == HARK_EINVAL) goto answered;
         if (rc == HARK_OK && (j->row_dim = parse_dim(v, 0)) < 0) {

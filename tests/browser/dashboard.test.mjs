@@ -152,14 +152,14 @@ test('sign in, overview equals the API, CSV import, heatmap suppression, an esca
   }
   await shot(page, '03-overview-department');
 
-  // Heatmap: department x touchpoint, mood. Small groups are hatched with
+  // Heatmap: department x month, mood (the default). Small groups are hatched with
   // their reason, exactly where the API hides them, and no cell shows n < k.
   await page.getByRole('link', { name: 'Heatmap' }).click();
   await viewReady(page, 'heatmap');
   await loaded(page);
-  const hm = (await pageApi(page, '/api/v1/dashboard/heatmap?rows=department&cols=touchpoint&measure=mood')).json;
+  const hm = (await pageApi(page, '/api/v1/dashboard/heatmap?rows=department&cols=month&measure=mood')).json;
   const hiddenApi = hm.cells.flat().filter((c) => c.hidden).length;
-  assert.ok(hiddenApi > 0, 'the demo has a suppressed department x touchpoint group');
+  assert.ok(hiddenApi > 0, 'the demo has a suppressed department x month group');
   const cells = await page.$$eval('table.heatmap tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td:not(.total)')].map((td) => ({
     hidden: td.dataset.hidden ?? null, n: td.dataset.n === undefined ? null : Number(td.dataset.n), text: td.textContent.trim(),
   }))));

@@ -12,7 +12,7 @@ import { filterBar, pickFilters, segments } from '../filters.js';
 import { hiddenText, isHidden } from '../anon.js';
 
 const ROWS = [['department', 'Department'], ['location', 'Location'], ['band', 'Tenure band']];
-const COLS = [['touchpoint', 'Touchpoint'], ['month', 'Month']];
+const COLS = [['month', 'Month'], ['touchpoint', 'Touchpoint']];
 const MEASURES = [['mood', 'Mood (1–5)'], ['enps', 'eNPS (−100 to 100)'], ['response_rate', 'Response rate']];
 
 const SCALE = {
@@ -83,7 +83,7 @@ export async function render(main, ctx) {
   const segs = await segments();
   const q = {
     rows: ROWS.some(([v]) => v === ctx.params.rows) ? ctx.params.rows : 'department',
-    cols: COLS.some(([v]) => v === ctx.params.cols) ? ctx.params.cols : 'touchpoint',
+    cols: COLS.some(([v]) => v === ctx.params.cols) ? ctx.params.cols : 'month',
     measure: MEASURES.some(([v]) => v === ctx.params.measure) ? ctx.params.measure : 'mood',
   };
   let filters = pickFilters(ctx.params);

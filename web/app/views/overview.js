@@ -49,7 +49,7 @@ function cards(o) {
     card('Started', fmtInt(o.started), 'started'),
     card('Completed', fmtInt(o.completed), 'completed'),
     isHidden(o.response_rate) ? hiddenCard('Response rate', 'response_rate', o.response_rate, k)
-      : card('Response rate', fmtPct(o.response_rate), 'response_rate', 'completed of invited'),
+      : card('Response rate', fmtPct(o.response_rate), 'response_rate', 'started of invited'),
   ];
   if (!o.mood || isHidden(o.mood)) out.push(hiddenCard('Mood', 'mood', o.mood ?? { hidden: 'fewer_than_k' }, k));
   else {
