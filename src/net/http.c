@@ -37,6 +37,7 @@ static http_req *req_new(net_conn *c) {
 
 void http_req_free(http_req *r) {
     if (!r) return;
+    if (r->big && r->srv) r->srv->big_bodies--;
     buf_free(&r->url);
     buf_free(&r->hdrs);
     buf_free(&r->body);
@@ -135,6 +136,14 @@ static int on_headers_complete(http_parser *p) {
             log_conn(LOG_INFO, c->id, "request body of %llu bytes refused (limit %zu)",
                      (unsigned long long)p->content_length, max_body);
             r->reject = 413;
+        } else if (max_body > l->max_body_bytes) {
+            if (c->srv->big_bodies >= NET_BIG_BODIES) {
+                log_conn(LOG_WARN, c->id, "a large upload refused: %d in flight", NET_BIG_BODIES);
+                r->reject = 503;
+            } else {
+                c->srv->big_bodies++;
+                r->big = 1;
+            }
         }
     }
     if (r->reject) {
@@ -246,10 +255,14 @@ static size_t http_feed(net_conn *c, const char *data, size_t len) {
         enum http_errno e = HTTP_PARSER_ERRNO(p);
         http_req *r = c->u.http.req;
         if (e == HPE_PAUSED && r && r->reject) {
-            if (r->reject == 413)
+            if (r->reject == 413) {
                 http_fail(c, 413, "too_large", "request body too large");
-            else
+            } else if (r->reject == 503) {
+                http_add_header(r, "Retry-After", "5");
+                http_fail(c, 503, "busy", "too many uploads at once, retry shortly");
+            } else {
                 http_fail(c, 400, "bad_request", "malformed request target");
+            }
             break;
         }
         if (e == HPE_PAUSED && r && r->complete) {

@@ -7,6 +7,7 @@
  * Limits and the answers they produce:
  *   header section > max_header_bytes          -> 431
  *   body > max_body_bytes (or the path's own net_body_limit) -> 413, at once
+ *   a 5th request at once to paths allowed more than max_body_bytes -> 503
  *                                                 when Content-Length says so
  *   request head not complete within header_timeout_ms -> 408
  *   WebSocket message > ws_max_message         -> close 1009

@@ -103,6 +103,11 @@ struct net_route {
     ws_handler ws;
 };
 
+/* Requests to paths with a body limit over max_body_bytes held at once
+ * (read, or waiting for their handler): one more is answered 503 before its
+ * body is read, so unauthenticated uploads cannot pile up memory. */
+#define NET_BIG_BODIES 4
+
 /* A path whose requests may carry a larger (or smaller) body (net_body_limit). */
 struct net_body_limit {
     char *path; /* owned */
@@ -119,6 +124,7 @@ struct net_server {
     size_t nroutes, route_cap;
     struct net_body_limit *body_limits; /* owned; few, matched by a linear scan */
     size_t nbody_limits;
+    size_t big_bodies; /* requests in flight whose path allows a body over max_body_bytes (NET_BIG_BODIES) */
     net_conn *conns; /* every connection not yet freed */
     size_t nconns, nws;
     uint64_t next_id;
@@ -151,7 +157,8 @@ struct http_req {
     int hdr_pos; /* enum hdr_pos: where http-parser's header callbacks are */
     buf body;
     buf resp_hdrs; /* "Name: value\r\n" lines from http_add_header */
-    int reject;    /* status net answers instead of dispatching (413), or 0 */
+    int reject;    /* status net answers instead of dispatching (413, 503), or 0 */
+    int big;       /* counted in net_server.big_bodies: its path allows a body over max_body_bytes */
     unsigned complete : 1;
     unsigned dispatched : 1; /* handed to a handler, which now owns it */
     unsigned keep_alive : 1;

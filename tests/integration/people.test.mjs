@@ -547,6 +547,32 @@ test('a 1 GiB upload is refused with 413 before it is read, and the server keeps
   assert.equal((await admin.ok('/api/v1/employees?limit=1')).employees.length, 1);
 });
 
+test('uploads that have not finished are bounded: a fifth at once gets 503 before its body is read', async () => {
+  // Four unauthenticated uploads that send their headers and then stall
+  // hold the server's four places for large bodies.
+  const held = [];
+  for (let i = 0; i < 4; i++) {
+    const c = await rawHttp(srv.port);
+    c.write(`POST /api/v1/employees/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: ${32 * 2 ** 20}\r\n\r\nexternal_id`);
+    held.push(c);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const fifth = await rawHttp(srv.port);
+  fifth.write(`POST /api/v1/employees/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 100\r\n\r\n`);
+  const res = await fifth.read(5000);
+  fifth.destroy();
+  assert.equal(res.status, 503, 'the fifth large upload is refused');
+  assert.equal(JSON.parse(res.body).error.code, 'busy');
+  assert.match(res.headers['retry-after'] ?? '', /^\d+$/, 'with Retry-After');
+  await srv.assertHealthy('while four uploads stall');
+  for (const c of held) c.destroy();
+  // Their places come back once they are gone.
+  await new Promise((r) => setTimeout(r, 200));
+  const r = await admin.call('POST', '/api/v1/employees/import', {
+    raw: 'external_id,email\n', headers: { 'content-type': 'text/csv' } });
+  assert.notEqual(r.status, 503, `an upload after the stalled ones left: ${r.status} ${r.text}`);
+});
+
 /* ------------------------------------------------------------------ */
 /* Who may do what                                                     */
 /* ------------------------------------------------------------------ */
