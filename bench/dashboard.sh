@@ -49,7 +49,7 @@ run_dashboard() {
             DASHBOARD_FAILURES+=("dashboard: run $rep failed (see $dir/run-$rep.err)")
         fi
     done
-    stop_server
+    stop_server dashboard
 }
 
 dashboard_section() {

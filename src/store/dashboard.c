@@ -12,31 +12,10 @@
 #include "store/dashboard.h"
 #include "store/store_int.h"
 
-#define DIM_CASE                                                                                                       \
-    "CASE ? WHEN 1 THEN department WHEN 2 THEN location WHEN 3 THEN band "                                             \
-    "WHEN 4 THEN CAST(touchpoint_id AS TEXT) WHEN 5 THEN CAST(month AS TEXT) ELSE '' END"
 #define FIGURES                                                                                                        \
-    "sum(invited), sum(started), sum(completed), sum(mood_n), sum(mood_1), sum(mood_2), sum(mood_3), sum(mood_4), "    \
-    "sum(mood_5), sum(mood_sum), sum(enps_n), sum(enps_promoters), sum(enps_detractors), sum(comments), "              \
-    "sum(comments_neg), sum(comments_pos)"
+    "invited, started, completed, mood_n, mood_1, mood_2, mood_3, mood_4, mood_5, mood_sum, enps_n, enps_promoters, " \
+    "enps_detractors, comments, comments_neg, comments_pos"
 
-static const store_sql Q_ROWS = {
-    "dash_rows",
-    "SELECT department, " DIM_CASE ", " DIM_CASE ", "
-    "CASE WHEN department = ? THEN 1 ELSE 0 END + CASE WHEN location = ? THEN 2 ELSE 0 END + "
-    "CASE WHEN band = ? THEN 4 ELSE 0 END + CASE WHEN touchpoint_id = ? THEN 8 ELSE 0 END, " FIGURES
-    " FROM rollups WHERE tenant_id = ? AND month >= ? AND month <= ? GROUP BY 1, 2, 3, 4"};
-/* The same on rollups_dept, for queries that need neither location nor
- * band: location and band read as NULL, so their conditions never hold. */
-#define DIM_CASE_DEPT                                                                                                  \
-    "CASE ? WHEN 1 THEN department WHEN 4 THEN CAST(touchpoint_id AS TEXT) WHEN 5 THEN CAST(month AS TEXT) "           \
-    "ELSE '' END"
-static const store_sql Q_ROWS_DEPT = {
-    "dash_rows_dept",
-    "SELECT department, " DIM_CASE_DEPT ", " DIM_CASE_DEPT ", "
-    "CASE WHEN department = ? THEN 1 ELSE 0 END + CASE WHEN 1 = 0 AND '' = ? THEN 2 ELSE 0 END + "
-    "CASE WHEN 1 = 0 AND '' = ? THEN 4 ELSE 0 END + CASE WHEN touchpoint_id = ? THEN 8 ELSE 0 END, " FIGURES
-    " FROM rollups_dept WHERE tenant_id = ? AND month >= ? AND month <= ? GROUP BY 1, 2, 3, 4"};
 static const store_sql Q_DEPARTMENTS = {
     "dash_departments", "SELECT DISTINCT department FROM rollups WHERE tenant_id = ? ORDER BY 1 LIMIT ?"};
 static const store_sql Q_LOCATIONS = {"dash_locations",
@@ -95,68 +74,15 @@ static int dim_ok(int d) {
     return d >= STORE_DIM_NONE && d <= STORE_DIM_MONTH;
 }
 
-int store_dash_rows(store_conn *c, const store_dash_query *qy, size_t max, store_dash_row **out, size_t *n) {
-    store_q *q;
-    if (!c || !qy || !out || !n || !dim_ok(qy->row_dim) || !dim_ok(qy->col_dim) || max == 0) return HARK_EINVAL;
-    *out = NULL;
-    *n = 0;
-    /* A condition that is not set binds NULL, which equals nothing. */
-    int fine = qy->location || qy->band || qy->row_dim == STORE_DIM_LOCATION || qy->row_dim == STORE_DIM_BAND ||
-               qy->col_dim == STORE_DIM_LOCATION || qy->col_dim == STORE_DIM_BAND;
-    int rc = store__q(c, fine ? &Q_ROWS : &Q_ROWS_DEPT, &q, "iisssiiii", (int64_t)qy->row_dim, (int64_t)qy->col_dim, qy->department,
-                      qy->location, qy->band, qy->touchpoint_id ? qy->touchpoint_id : (int64_t)-1, qy->tenant_id,
-                      (int64_t)qy->from_month, (int64_t)qy->to_month);
-    if (rc) return rc;
-    size_t cap = 0;
-    store_dash_row *rows = NULL;
-    while ((rc = store__q_step(q)) == 1) {
-        if (*n == max) {
-            rc = HARK_ETOOBIG;
-            break;
-        }
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            if (ncap > max) ncap = max;
-            store_dash_row *nr = realloc(rows, ncap * sizeof *nr);
-            if (!nr) {
-                rc = HARK_ENOMEM;
-                break;
-            }
-            rows = nr;
-            cap = ncap;
-        }
-        store_dash_row *r = &rows[*n];
-        memset(r, 0, sizeof *r);
-        rc = STORE_Q_FIELD(q, 0, r->department);
-        if (!rc) rc = STORE_Q_FIELD(q, 1, r->row);
-        if (!rc) rc = STORE_Q_FIELD(q, 2, r->col);
-        if (rc) break;
-        r->match = (unsigned)store__q_i64(q, 3);
-        read_figures(q, 4, &r->f);
-        (*n)++;
-    }
-    rc = store__q_close(q, rc);
-    if (rc) {
-        free(rows);
-        *n = 0;
-        return rc;
-    }
-    *out = rows;
-    return HARK_OK;
-}
-
 /* ---- in memory ---- */
 
 static const store_sql Q_RAW = {
-    "dash_raw", "SELECT department, location, band, touchpoint_id, month, invited, started, completed, mood_n, mood_1, "
-                "mood_2, mood_3, mood_4, mood_5, mood_sum, enps_n, enps_promoters, enps_detractors, comments, "
-                "comments_neg, comments_pos FROM rollups WHERE tenant_id = ?"};
+    "dash_raw", "SELECT department, location, band, touchpoint_id, month, " FIGURES " FROM rollups WHERE tenant_id = ?"};
 static const store_sql Q_RAW_DEPT = {
-    "dash_raw_dept", "SELECT department, '', '', touchpoint_id, month, invited, started, completed, mood_n, mood_1, "
-                     "mood_2, mood_3, mood_4, mood_5, mood_sum, enps_n, enps_promoters, enps_detractors, comments, "
-                     "comments_neg, comments_pos FROM rollups_dept WHERE tenant_id = ?"};
+    "dash_raw_dept",
+    "SELECT department, '', '', touchpoint_id, month, " FIGURES " FROM rollups_dept WHERE tenant_id = ?"};
 
-#define RAW_STRINGS 4096 /* distinct departments, locations and bands together */
+#define RAW_STRINGS 1024 /* distinct departments, locations and bands together */
 
 typedef struct raw_row {
     int month;
@@ -274,13 +200,13 @@ static int64_t dim_code(const raw_row *r, int dim) {
     }
 }
 
-static void dim_text(const store_dash_raw *raw, int dim, int64_t code, char *out, size_t cap) {
-    if (dim == STORE_DIM_DEPARTMENT || dim == STORE_DIM_LOCATION || dim == STORE_DIM_BAND)
-        snprintf(out, cap, "%s", raw->str[code]);
-    else if (dim == STORE_DIM_NONE)
-        out[0] = '\0';
-    else
-        snprintf(out, cap, "%lld", (long long)code);
+/* The text of a dimension's value CODE: one of RAW's strings, or the
+ * number written into BUF. */
+static const char *dim_text(const store_dash_raw *raw, int dim, int64_t code, char *buf, size_t cap) {
+    if (dim == STORE_DIM_DEPARTMENT || dim == STORE_DIM_LOCATION || dim == STORE_DIM_BAND) return raw->str[code];
+    if (dim == STORE_DIM_NONE) return "";
+    snprintf(buf, cap, "%lld", (long long)code);
+    return buf;
 }
 
 typedef struct gkey {
@@ -289,10 +215,12 @@ typedef struct gkey {
     unsigned match;
 } gkey;
 
+/* Every field reaches the low bits the table uses (a splitmix64 finish). */
 static size_t gkey_hash(const gkey *k) {
-    uint64_t h = ((uint64_t)k->rc * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)k->cc * 0xc2b2ae3d27d4eb4full) ^
-                 ((uint64_t)k->dept << 20) ^ k->match;
-    return (size_t)(h ^ (h >> 29));
+    uint64_t h = (uint64_t)k->rc * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (uint64_t)k->cc) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ ((uint64_t)k->dept << 8 | k->match)) * 0x94d049bb133111ebull;
+    return (size_t)(h ^ (h >> 31));
 }
 
 /* Slots of a growing open-addressing table of group indexes (+1; 0 = empty). */
@@ -357,10 +285,7 @@ int store_dash_group(const store_dash_raw *raw, const store_dash_query *qy, size
             }
             keys[*n] = k;
             store_dash_row *o = &rows[*n];
-            memset(o, 0, sizeof *o);
-            snprintf(o->department, sizeof o->department, "%s", raw->str[r->dept]);
-            dim_text(raw, qy->row_dim, k.rc, o->row, sizeof o->row);
-            dim_text(raw, qy->col_dim, k.cc, o->col, sizeof o->col);
+            memset(o, 0, sizeof *o); /* its strings are set at the end: rows may still move */
             o->match = k.match;
             slot[s] = (uint32_t)++*n;
             if (*n * 2 > nslots && (rc = slots_grow(&slot, &nslots, keys, *n))) break;
@@ -368,6 +293,15 @@ int store_dash_group(const store_dash_raw *raw, const store_dash_query *qy, size
             continue;
         }
         store_figures_add(&rows[slot[s] - 1].f, &r->f);
+    }
+    for (size_t i = 0; i < *n && !rc; i++) {
+        store_dash_row *o = &rows[i];
+        o->department = raw->str[keys[i].dept];
+        o->row = dim_text(raw, qy->row_dim, keys[i].rc, o->rbuf, sizeof o->rbuf);
+        o->col = dim_text(raw, qy->col_dim, keys[i].cc, o->cbuf, sizeof o->cbuf);
+        o->month = qy->row_dim == STORE_DIM_MONTH   ? (int)keys[i].rc
+                   : qy->col_dim == STORE_DIM_MONTH ? (int)keys[i].cc
+                                                    : 0;
     }
     free(slot);
     free(keys);

@@ -56,24 +56,22 @@ typedef struct store_dash_query {
     int from_month, to_month; /* yyyymm, inclusive */
     /* The segment's conditions; NULL (0 for the touchpoint) when not set.
      * Rows are NOT restricted to them: each row says which hold (match), so
-     * one read gives the view and every broader view anonymity compares it
-     * with. */
+     * one grouping gives the view and every broader view anonymity compares
+     * it with. */
     const char *department, *location, *band;
     int64_t touchpoint_id;
     int row_dim, col_dim; /* enum store_dim */
 } store_dash_query;
 
 typedef struct store_dash_row {
-    char department[256]; /* always grouped by: an hrbp's scope is applied on it */
-    char row[256], col[256];
-    unsigned match; /* STORE_COND_* bits of the conditions that hold (unset conditions: 0) */
+    /* Valid while the store_dash_raw it was grouped from lives. */
+    const char *department; /* always grouped by: an hrbp's scope is applied on it */
+    const char *row, *col;  /* the dimensions' values as text ("" for STORE_DIM_NONE) */
+    int month;              /* yyyymm when ROW_DIM or COL_DIM is the month, else 0 */
+    unsigned match;         /* STORE_COND_* bits of the conditions that hold (unset conditions: 0) */
     store_figures f;
+    char rbuf[24], cbuf[24]; /* the text of a touchpoint id or month */
 } store_dash_row;
-
-/* The tenant's figures in the month range grouped by department, ROW_DIM,
- * COL_DIM and which conditions hold, into *OUT (allocated; the caller frees
- * it) and *N. HARK_ETOOBIG past MAX rows, HARK_EINVAL for bad arguments. */
-int store_dash_rows(store_conn *c, const store_dash_query *q, size_t max, store_dash_row **out, size_t *n);
 
 /* A tenant's rollups read once into memory (one scan), so that the several
  * groupings a request needs (its history, its siblings, its table) are made
@@ -82,7 +80,11 @@ int store_dash_rows(store_conn *c, const store_dash_query *q, size_t max, store_
 typedef struct store_dash_raw store_dash_raw;
 int store_dash_raw_load(store_conn *c, int64_t tenant_id, int fine, size_t max, store_dash_raw **out);
 void store_dash_raw_free(store_dash_raw *raw);
-/* store_dash_rows over RAW: the same rows (in no particular order). */
+/* The tenant's figures in Q's month range, grouped by department, ROW_DIM,
+ * COL_DIM and which of Q's conditions hold, into *OUT (allocated; the
+ * caller frees it; its strings live as long as RAW) and *N, in no
+ * particular order. HARK_ETOOBIG past MAX rows, HARK_EINVAL for bad
+ * arguments. */
 int store_dash_group(const store_dash_raw *raw, const store_dash_query *q, size_t max, store_dash_row **out, size_t *n);
 
 /* The distinct values a dashboard can filter on, each list allocated (the

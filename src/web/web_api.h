@@ -79,6 +79,20 @@ void web_routes_each(void (*fn)(const web_route *r, void *arg), void *arg);
  * HARK_ENOMEM. */
 int web__router_init(web_module *m);
 
+/* ---- the dashboard's anonymity rules, for other views (web_dashboard.c) ----
+ * Comments of a group (department, location, touchpoint; NULL / 0 for
+ * any) are shown only where the dashboard would show the group's figures:
+ * enough respondents, no broader view that differs by fewer than k, no
+ * sibling filters that would leave it to be subtracted, the tenant's
+ * period grid. Used on a store thread by one job. */
+typedef struct web_dash_gate web_dash_gate;
+web_dash_gate *web_dash_gate_new(const web_principal *p, const char *department, const char *location,
+                                 int64_t touchpoint_id);
+/* *REASON: NULL when the group's months FROM..TO (yyyymm, widened to the
+ * period grid) may be shown, else the reason code. 0 or a store code. */
+int web_dash_gate_check(store_conn *c, web_dash_gate *g, int from, int to, const char **reason);
+void web_dash_gate_free(web_dash_gate *g);
+
 /* ---- inside a handler ---- */
 
 /* The role bit of P (0 for an API token, which has scopes instead). */

@@ -706,6 +706,7 @@ static int comments_work(store_conn *c, void *arg) {
     store_inbox_comment *v = calloc(j->limit, sizeof *v);
     json_t *items = NULL, *hidden_months = json_array();
     nlp_themes *th = NULL;
+    web_dash_gate *gate = NULL;
     size_t nv = 0;
     if (!sums || !per || !v || !hidden_months) {
         rc = HARK_ENOMEM;
@@ -723,6 +724,11 @@ static int comments_work(store_conn *c, void *arg) {
     }
     if (!j->identified) {
         const char *why = views_ok(per[0], full, k);
+        /* And the dashboard's rules for the same group: siblings, the
+         * period grid (a comment list is a group's figures too). */
+        if (!*why && !(gate = web_dash_gate_new(p, f.department, f.location, f.touchpoint_id))) rc = HARK_ENOMEM;
+        if (!*why && !rc && !(rc = web_dash_gate_check(c, gate, f.from, f.to, &why)) && !why) why = "";
+        if (rc) goto out;
         if (*why) {
             j->out = json_pack("{s:s,s:[]}", "hidden", why, "items");
             goto out;
@@ -741,7 +747,11 @@ static int comments_work(store_conn *c, void *arg) {
         for (int x = 0; x < mi; x++) month = month_prev(month);
         if (month > start) continue;
         if (per[1 + mi][full] == 0) continue;
-        if (!j->identified && *views_ok(per[1 + mi], full, k)) {
+        const char *gate_why = NULL;
+        if (!j->identified && !*views_ok(per[1 + mi], full, k) &&
+            (rc = web_dash_gate_check(c, gate, month, month, &gate_why)))
+            goto out;
+        if (!j->identified && (*views_ok(per[1 + mi], full, k) || gate_why)) {
             json_array_append_new(hidden_months, month_json(month));
             continue;
         }
@@ -808,6 +818,7 @@ static int comments_work(store_conn *c, void *arg) {
         rc = audit(c, p, "comments.view_identified", "comments", detail);
     }
 out:
+    web_dash_gate_free(gate);
     json_decref(items);
     json_decref(hidden_months);
     nlp_themes_free(th);

@@ -314,8 +314,13 @@ test('comments: groups below k and groups isolated by subtraction are refused', 
   // 5 in Lyon is k, but the department (6) minus Lyon would be Oslo's 1.
   const lyon = await admin.ok(`/api/v1/comments?department=${dept}&location=Lyon`);
   assert.deepEqual(lyon, { hidden: 'protects_another_group', items: [] });
-  // Lyon alone (QA's 5 and Small's 4) is 9, and the whole company minus Lyon is large: shown.
-  assert.equal((await admin.ok('/api/v1/comments?location=Lyon')).hidden, undefined);
+  // Lyon alone (QA's 5 and Small's 4) is 9, and the whole company minus Lyon is
+  // large; but Oslo, the only other small location, holds 1: with every other
+  // location shown, the company minus them all would be Oslo's comments, so
+  // Lyon is hidden with it (the sibling rule, as on the dashboard).
+  assert.equal((await admin.ok('/api/v1/comments?location=Oslo')).hidden, 'fewer_than_k');
+  assert.equal((await admin.ok('/api/v1/comments?location=Lyon')).hidden, 'protects_another_group');
+  assert.equal((await admin.ok('/api/v1/comments?location=Berlin')).hidden, undefined, 'a large location is shown');
   // k raised to 7: the department of 6 is now too small.
   sql("UPDATE tenants SET anon_k = 7 WHERE slug = 'demo'");
   assert.equal((await admin.ok(`/api/v1/comments?department=${dept}`)).hidden, 'fewer_than_k');
