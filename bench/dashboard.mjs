@@ -35,6 +35,7 @@ const queries = [
   ['heatmap department x touchpoint', '/api/v1/dashboard/heatmap?rows=department&cols=touchpoint'],
   ['heatmap department x month', '/api/v1/dashboard/heatmap?rows=department&cols=month&measure=enps'],
   ['heatmap location x band, one department', `/api/v1/dashboard/heatmap?rows=location&cols=band&department=${dept}`],
+  ['heatmap manager x month, one department', `/api/v1/dashboard/heatmap?rows=manager&cols=month&department=${dept}`],
 ];
 for (const [name, path] of queries) {
   const ms = [];

@@ -149,6 +149,23 @@ def main():
              sum(mood_sum), sum(mood_1), sum(mood_2), sum(mood_3), sum(mood_4), sum(mood_5), sum(enps_n),
              sum(enps_promoters), sum(enps_detractors), sum(comments), sum(comments_neg), sum(comments_pos)
       FROM rollups WHERE tenant_id = ? GROUP BY 1, 2, 3, 4""", (tenant,))
+    step("rollups_manager", f"""
+      INSERT INTO rollups_manager (tenant_id, month, touchpoint_id, department, manager, invited, started, completed,
+                                   mood_n, mood_sum, mood_1, mood_2, mood_3, mood_4, mood_5, enps_n, enps_promoters,
+                                   enps_detractors, comments, comments_neg, comments_pos)
+      SELECT i.tenant_id, CAST(strftime('%Y%m', i.sent_at / 1000, 'unixepoch') AS INTEGER), i.touchpoint_id,
+             e.department, e.manager_email, count(*), count(c.id), count(c.id),
+             count(c.id), sum(CASE WHEN c.id IS NOT NULL THEN 1 + (c.id * 13 + 2) % 5 ELSE 0 END),
+             sum(c.id IS NOT NULL AND (c.id * 13 + 2) % 5 = 0), sum(c.id IS NOT NULL AND (c.id * 13 + 2) % 5 = 1),
+             sum(c.id IS NOT NULL AND (c.id * 13 + 2) % 5 = 2), sum(c.id IS NOT NULL AND (c.id * 13 + 2) % 5 = 3),
+             sum(c.id IS NOT NULL AND (c.id * 13 + 2) % 5 = 4),
+             count(c.id), sum(c.id IS NOT NULL AND (c.id * 7) % 11 >= 9), sum(c.id IS NOT NULL AND (c.id * 7) % 11 <= 6),
+             2 * count(c.id),
+             sum(CASE WHEN c.id IS NULL THEN 0 ELSE ((c.id * 37 + 4) % 200 - 100 <= -5) + ((c.id * 37 + 8) % 200 - 100 <= -5) END),
+             sum(CASE WHEN c.id IS NULL THEN 0 ELSE ((c.id * 37 + 4) % 200 - 100 >= 5) + ((c.id * 37 + 8) % 200 - 100 >= 5) END)
+      FROM invites i JOIN employees e ON e.tenant_id = i.tenant_id AND e.id = i.employee_id
+      LEFT JOIN conversations c ON c.tenant_id = i.tenant_id AND c.invite_id = i.id
+      WHERE i.tenant_id = ? GROUP BY 1, 2, 3, 4, 5""", (tenant,))
     step("invites.rollup_id", f"""
       UPDATE invites SET rollup_id = (
         SELECT r.id FROM rollups r JOIN employees e ON e.tenant_id = invites.tenant_id AND e.id = invites.employee_id
@@ -157,9 +174,13 @@ def main():
           AND r.department = e.department AND r.location = e.location
           AND r.band = {band.replace('d)', "date(invites.sent_at / 1000, 'unixepoch'))")})
       WHERE tenant_id = ?""", (tenant,))
+    step("invites.rollup_manager", """
+      UPDATE invites SET rollup_manager = (SELECT manager_email FROM employees e
+                                           WHERE e.tenant_id = invites.tenant_id AND e.id = invites.employee_id)
+      WHERE tenant_id = ?""", (tenant,))
     con.execute("ANALYZE")
     counts = {t: con.execute(f"SELECT count(*) FROM {t} WHERE tenant_id = ?", (tenant,)).fetchone()[0]
-              for t in ("employees", "invites", "conversations", "messages", "answers", "rollups", "rollups_dept")}
+              for t in ("employees", "invites", "conversations", "messages", "answers", "rollups", "rollups_dept", "rollups_manager")}
     print("gen-dashboard: " + ", ".join(f"{v} {k}" for k, v in counts.items()) +
           f" in {time.time() - t0:.0f} s (first month {first_month})", file=sys.stderr)
     con.close()

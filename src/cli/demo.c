@@ -319,6 +319,10 @@ static int create_company(const hark_config *cfg, store_conn *c, int employees, 
         lower_ascii(e.email);
         snprintf(e.department, sizeof e.department, "%s", i == 0 ? "Engineering" : pick_department());
         snprintf(e.location, sizeof e.location, "%s", locations[loc].name);
+        /* Three team leads per department. */
+        snprintf(e.manager_email, sizeof e.manager_email, "lead%u.%.40s@%s", rnd(3) + 1, e.department, DEMO_DOMAIN);
+        for (char *p = e.manager_email; *p; p++) *p = *p == ' ' ? '-' : *p;
+        lower_ascii(e.manager_email);
         snprintf(e.timezone, sizeof e.timezone, "%s", locations[loc].tz);
         /* Hire dates over five years, with a steady stream of recent hires. */
         int days = i % 10 == 0 ? 3 + (int)rnd(60) : 30 + (int)rnd(5 * 365);

@@ -71,13 +71,16 @@ static void read_figures(store_q *q, int col, store_figures *f) {
 }
 
 static int dim_ok(int d) {
-    return d >= STORE_DIM_NONE && d <= STORE_DIM_MONTH;
+    return d >= STORE_DIM_NONE && d <= STORE_DIM_MANAGER;
 }
 
 /* ---- in memory ---- */
 
 static const store_sql Q_RAW = {
     "dash_raw", "SELECT department, location, band, touchpoint_id, month, " FIGURES " FROM rollups WHERE tenant_id = ?"};
+static const store_sql Q_RAW_MANAGER = {
+    "dash_raw_manager",
+    "SELECT department, '', '', touchpoint_id, month, " FIGURES ", manager FROM rollups_manager WHERE tenant_id = ?"};
 static const store_sql Q_RAW_DEPT = {
     "dash_raw_dept",
     "SELECT department, '', '', touchpoint_id, month, " FIGURES " FROM rollups_dept WHERE tenant_id = ?"};
@@ -86,7 +89,7 @@ static const store_sql Q_RAW_DEPT = {
 
 typedef struct raw_row {
     int month;
-    uint16_t dept, loc, band; /* indexes into strings */
+    uint16_t dept, loc, band, manager; /* indexes into strings */
     int64_t tp;
     store_figures f;
 } raw_row;
@@ -116,7 +119,7 @@ static int find_str(const store_dash_raw *raw, const char *s) {
     return -1;
 }
 
-int store_dash_raw_load(store_conn *c, int64_t tenant_id, int fine, size_t max, store_dash_raw **out) {
+int store_dash_raw_load(store_conn *c, int64_t tenant_id, int table, size_t max, store_dash_raw **out) {
     store_q *q;
     *out = NULL;
     store_dash_raw *raw = calloc(1, sizeof *raw);
@@ -125,7 +128,8 @@ int store_dash_raw_load(store_conn *c, int64_t tenant_id, int fine, size_t max, 
         return HARK_ENOMEM;
     }
     size_t cap = 0;
-    int rc = store__q(c, fine ? &Q_RAW : &Q_RAW_DEPT, &q, "i", tenant_id);
+    const store_sql *sql = table == STORE_DASH_FULL ? &Q_RAW : table == STORE_DASH_MANAGER ? &Q_RAW_MANAGER : &Q_RAW_DEPT;
+    int rc = store__q(c, sql, &q, "i", tenant_id);
     if (rc) {
         store_dash_raw_free(raw);
         return rc;
@@ -166,6 +170,17 @@ int store_dash_raw_load(store_conn *c, int64_t tenant_id, int fine, size_t max, 
         r->dept = (uint16_t)idx[0];
         r->loc = (uint16_t)idx[1];
         r->band = (uint16_t)idx[2];
+        r->manager = (uint16_t)idx[1]; /* "" but on the manager table */
+        if (table == STORE_DASH_MANAGER) {
+            size_t len;
+            const char *t = store__q_text(q, 21, &len);
+            int m = intern(raw, t, len);
+            if (m < 0) {
+                rc = HARK_ETOOBIG;
+                break;
+            }
+            r->manager = (uint16_t)m;
+        }
         r->tp = store__q_i64(q, 3);
         r->month = (int)store__q_i64(q, 4);
         read_figures(q, 5, &r->f);
@@ -196,6 +211,7 @@ static int64_t dim_code(const raw_row *r, int dim) {
     case STORE_DIM_BAND: return r->band;
     case STORE_DIM_TOUCHPOINT: return r->tp;
     case STORE_DIM_MONTH: return r->month;
+    case STORE_DIM_MANAGER: return r->manager;
     default: return 0;
     }
 }
@@ -203,7 +219,8 @@ static int64_t dim_code(const raw_row *r, int dim) {
 /* The text of a dimension's value CODE: one of RAW's strings, or the
  * number written into BUF. */
 static const char *dim_text(const store_dash_raw *raw, int dim, int64_t code, char *buf, size_t cap) {
-    if (dim == STORE_DIM_DEPARTMENT || dim == STORE_DIM_LOCATION || dim == STORE_DIM_BAND) return raw->str[code];
+    if (dim == STORE_DIM_DEPARTMENT || dim == STORE_DIM_LOCATION || dim == STORE_DIM_BAND || dim == STORE_DIM_MANAGER)
+        return raw->str[code];
     if (dim == STORE_DIM_NONE) return "";
     snprintf(buf, cap, "%lld", (long long)code);
     return buf;

@@ -30,6 +30,7 @@ enum store_dim {
     STORE_DIM_BAND = 3,
     STORE_DIM_TOUCHPOINT = 4, /* the touchpoint's id, as decimal text */
     STORE_DIM_MONTH = 5,      /* yyyymm as decimal text */
+    STORE_DIM_MANAGER = 6,    /* the manager's e-mail; only on a STORE_DASH_MANAGER raw, without location or band */
 };
 
 /* Conditions of a segment, as bits of store_dash_row.match. */
@@ -75,10 +76,14 @@ typedef struct store_dash_row {
 
 /* A tenant's rollups read once into memory (one scan), so that the several
  * groupings a request needs (its history, its siblings, its table) are made
- * in C instead of one scan each. FINE reads rollups; otherwise
- * rollups_dept, whose rows have "" as location and band. */
+ * in C instead of one scan each, from one of three tables. */
+enum store_dash_table {
+    STORE_DASH_DEPT = 0,    /* rollups_dept: location and band read as "" */
+    STORE_DASH_FULL = 1,    /* rollups */
+    STORE_DASH_MANAGER = 2, /* rollups_manager: STORE_DIM_MANAGER, location and band read as "" */
+};
 typedef struct store_dash_raw store_dash_raw;
-int store_dash_raw_load(store_conn *c, int64_t tenant_id, int fine, size_t max, store_dash_raw **out);
+int store_dash_raw_load(store_conn *c, int64_t tenant_id, int table, size_t max, store_dash_raw **out);
 void store_dash_raw_free(store_dash_raw *raw);
 /* The tenant's figures in Q's month range, grouped by department, ROW_DIM,
  * COL_DIM and which of Q's conditions hold, into *OUT (allocated; the

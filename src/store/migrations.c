@@ -289,7 +289,9 @@ static const char m4_sessions[] = "CREATE UNIQUE INDEX users_tenant_id ON users 
  * even if the employee changes department. rollups_dept holds the same
  * counters without location and band (one row per month x touchpoint x
  * department), kept in step by the same statements, so that the views that
- * need neither read a table a tenth the size.
+ * need neither read a table a tenth the size; rollups_manager the same per
+ * department and manager (the employee's manager_email when the invite was
+ * counted, kept in invites.rollup_manager), for the heatmap by manager.
  *
  * audit_log records every admin action, export and view of identified
  * answers; webhooks and webhook_deliveries are the tenant's HTTP callbacks
@@ -300,6 +302,7 @@ static const char m5_dashboard[] =
     "ALTER TABLE tenants ADD COLUMN confidentiality TEXT NOT NULL DEFAULT 'anonymous';"
     "ALTER TABLE employees ADD COLUMN erased_at BIGINT;"
     "ALTER TABLE invites ADD COLUMN rollup_id BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE invites ADD COLUMN rollup_manager TEXT NOT NULL DEFAULT '';"
 
     "CREATE TABLE rollups ("
     " id {{ID}},"
@@ -350,6 +353,30 @@ static const char m5_dashboard[] =
     " comments_neg BIGINT NOT NULL DEFAULT 0,"
     " comments_pos BIGINT NOT NULL DEFAULT 0,"
     " PRIMARY KEY (tenant_id, month, touchpoint_id, department));"
+
+    "CREATE TABLE rollups_manager ("
+    " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
+    " month INTEGER NOT NULL,"
+    " touchpoint_id BIGINT NOT NULL,"
+    " department TEXT NOT NULL,"
+    " manager TEXT NOT NULL,"
+    " invited BIGINT NOT NULL DEFAULT 0,"
+    " started BIGINT NOT NULL DEFAULT 0,"
+    " completed BIGINT NOT NULL DEFAULT 0,"
+    " mood_n BIGINT NOT NULL DEFAULT 0,"
+    " mood_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
+    " mood_1 BIGINT NOT NULL DEFAULT 0,"
+    " mood_2 BIGINT NOT NULL DEFAULT 0,"
+    " mood_3 BIGINT NOT NULL DEFAULT 0,"
+    " mood_4 BIGINT NOT NULL DEFAULT 0,"
+    " mood_5 BIGINT NOT NULL DEFAULT 0,"
+    " enps_n BIGINT NOT NULL DEFAULT 0,"
+    " enps_promoters BIGINT NOT NULL DEFAULT 0,"
+    " enps_detractors BIGINT NOT NULL DEFAULT 0,"
+    " comments BIGINT NOT NULL DEFAULT 0,"
+    " comments_neg BIGINT NOT NULL DEFAULT 0,"
+    " comments_pos BIGINT NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (tenant_id, month, touchpoint_id, department, manager));"
 
     "CREATE TABLE audit_log ("
     " id {{ID}},"

@@ -22,7 +22,7 @@
 
 static const store_sql Q_INVITE = {
     "rollup_invite",
-    "SELECT i.rollup_id, i.touchpoint_id, e.department, e.location, e.hire_date, t.timezone "
+    "SELECT i.rollup_id, i.touchpoint_id, e.department, e.location, e.hire_date, t.timezone, e.manager_email "
     "FROM invites i JOIN employees e ON e.tenant_id = i.tenant_id AND e.id = i.employee_id "
     "JOIN tenants t ON t.id = i.tenant_id WHERE i.tenant_id = ? AND i.id = ?"};
 static const store_sql Q_UPSERT = {
@@ -34,8 +34,14 @@ static const store_sql Q_UPSERT_DEPT = {
     "rollup_upsert_dept",
     "INSERT INTO rollups_dept (tenant_id, month, touchpoint_id, department, invited) VALUES (?, ?, ?, ?, 1) "
     "ON CONFLICT (tenant_id, month, touchpoint_id, department) DO UPDATE SET invited = rollups_dept.invited + 1"};
-static const store_sql Q_ATTACH = {"rollup_attach",
-                                   "UPDATE invites SET rollup_id = ? WHERE tenant_id = ? AND id = ? AND rollup_id = 0"};
+static const store_sql Q_UPSERT_MANAGER = {
+    "rollup_upsert_manager",
+    "INSERT INTO rollups_manager (tenant_id, month, touchpoint_id, department, manager, invited) "
+    "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (tenant_id, month, touchpoint_id, department, manager) "
+    "DO UPDATE SET invited = rollups_manager.invited + 1"};
+static const store_sql Q_ATTACH = {
+    "rollup_attach",
+    "UPDATE invites SET rollup_id = ?, rollup_manager = ? WHERE tenant_id = ? AND id = ? AND rollup_id = 0"};
 static const store_sql Q_ADD = {
     "rollup_add",
     "UPDATE rollups SET started = started + ?, completed = completed + ?, mood_n = mood_n + ?, "
@@ -51,6 +57,16 @@ static const store_sql Q_ADD_DEPT = {
     "enps_detractors = enps_detractors + ?, comments = comments + ?, comments_neg = comments_neg + ?, "
     "comments_pos = comments_pos + ? WHERE (tenant_id, month, touchpoint_id, department) = "
     "(SELECT tenant_id, month, touchpoint_id, department FROM rollups WHERE tenant_id = ? AND id = ?)"};
+static const store_sql Q_ADD_MANAGER = {
+    "rollup_add_manager",
+    "UPDATE rollups_manager SET started = started + ?, completed = completed + ?, mood_n = mood_n + ?, "
+    "mood_sum = mood_sum + ?, mood_1 = mood_1 + ?, mood_2 = mood_2 + ?, mood_3 = mood_3 + ?, mood_4 = mood_4 + ?, "
+    "mood_5 = mood_5 + ?, enps_n = enps_n + ?, enps_promoters = enps_promoters + ?, "
+    "enps_detractors = enps_detractors + ?, comments = comments + ?, comments_neg = comments_neg + ?, "
+    "comments_pos = comments_pos + ? WHERE (tenant_id, month, touchpoint_id, department, manager) = "
+    "(SELECT r.tenant_id, r.month, r.touchpoint_id, r.department, i.rollup_manager FROM rollups r "
+    "JOIN invites i ON i.tenant_id = r.tenant_id AND i.rollup_id = r.id WHERE r.tenant_id = ? AND r.id = ? "
+    "AND i.id = ?)"};
 static const store_sql Q_CONV_DONE = {"rollup_conv_done",
                                       "SELECT done FROM conversations WHERE tenant_id = ? AND id = ?"};
 static const store_sql Q_OUTBOX_INVITE = {
@@ -81,7 +97,7 @@ int store_rollup_month(const char *timezone, int64_t at_ms, int64_t *local_days)
 
 int store__rollup_invite(store_conn *c, int64_t tenant_id, int64_t invite_id, int64_t at_ms, int64_t *rollup_id) {
     store_q *q;
-    char dept[256], loc[256], hire[16], tz[64], band[8];
+    char dept[256], loc[256], hire[16], tz[64], band[8], manager[256];
     int64_t rid = 0, tp = 0, days = 0;
     *rollup_id = 0;
     int rc = store__q(c, &Q_INVITE, &q, "ii", tenant_id, invite_id);
@@ -95,6 +111,7 @@ int store__rollup_invite(store_conn *c, int64_t tenant_id, int64_t invite_id, in
         if (!rc) rc = STORE_Q_FIELD(q, 3, loc);
         if (!rc && STORE_Q_FIELD(q, 4, hire)) hire[0] = '\0'; /* not a date: no band */
         if (!rc && STORE_Q_FIELD(q, 5, tz)) tz[0] = '\0';
+        if (!rc) rc = STORE_Q_FIELD(q, 6, manager);
     }
     rc = store__q_close(q, rc);
     if (rc || rid) {
@@ -105,7 +122,8 @@ int store__rollup_invite(store_conn *c, int64_t tenant_id, int64_t invite_id, in
     store_rollup_band(hire, days, band);
     rc = store__q_int(c, &Q_UPSERT, &rid, "iiisss", tenant_id, (int64_t)month, tp, dept, loc, band);
     if (!rc) rc = store__q_exec(c, &Q_UPSERT_DEPT, NULL, "iiis", tenant_id, (int64_t)month, tp, dept);
-    if (!rc) rc = store__q_exec(c, &Q_ATTACH, NULL, "iii", rid, tenant_id, invite_id);
+    if (!rc) rc = store__q_exec(c, &Q_UPSERT_MANAGER, NULL, "iiiss", tenant_id, (int64_t)month, tp, dept, manager);
+    if (!rc) rc = store__q_exec(c, &Q_ATTACH, NULL, "isii", rid, manager, tenant_id, invite_id);
     if (!rc) *rollup_id = rid;
     return rc;
 }
@@ -125,14 +143,18 @@ int store__rollup_sent(store_conn *c, int64_t tenant_id, int64_t outbox_id) {
     return store__rollup_invite(c, tenant_id, invite_id, at, &rid);
 }
 
-/* Adds the deltas D (in Q_ADD's order) to row RID and to its row of
- * rollups_dept. */
-static int add(store_conn *c, int64_t tenant_id, int64_t rid, const int64_t d[9], double mood_sum, const int64_t e[6]) {
+/* Adds the deltas D (in Q_ADD's order) to row RID, to its row of
+ * rollups_dept and to invite INVITE_ID's row of rollups_manager. */
+static int add(store_conn *c, int64_t tenant_id, int64_t rid, int64_t invite_id, const int64_t d[9], double mood_sum,
+               const int64_t e[6]) {
     const store_sql *const sql[2] = {&Q_ADD, &Q_ADD_DEPT};
     int rc = HARK_OK;
     for (int i = 0; i < 2 && !rc; i++)
         rc = store__q_exec(c, sql[i], NULL, "iiidiiiiiiiiiiiii", d[0], d[1], d[2], mood_sum, d[3], d[4], d[5], d[6],
                            d[7], e[0], e[1], e[2], e[3], e[4], e[5], tenant_id, rid);
+    if (!rc)
+        rc = store__q_exec(c, &Q_ADD_MANAGER, NULL, "iiidiiiiiiiiiiiiii", d[0], d[1], d[2], mood_sum, d[3], d[4], d[5],
+                           d[6], d[7], e[0], e[1], e[2], e[3], e[4], e[5], tenant_id, rid, invite_id);
     return rc;
 }
 
@@ -141,7 +163,7 @@ int store__rollup_started(store_conn *c, const store_conversation *conv) {
     int rc = store__rollup_invite(c, conv->tenant_id, conv->invite_id, conv->started_at, &rid);
     if (rc) return rc;
     const int64_t d[9] = {1}, e[6] = {0};
-    return add(c, conv->tenant_id, rid, d, 0, e);
+    return add(c, conv->tenant_id, rid, conv->invite_id, d, 0, e);
 }
 
 int store__rollup_was_done(store_conn *c, const store_conversation *conv, int *was_done) {
@@ -193,5 +215,5 @@ int store__rollup_append(store_conn *c, const store_conversation *conv, int comp
     int rc = store__rollup_invite(c, conv->tenant_id, conv->invite_id,
                                   conv->updated_at ? conv->updated_at : hark_now_ms(), &rid);
     if (rc) return rc;
-    return add(c, conv->tenant_id, rid, d, mood_sum, e);
+    return add(c, conv->tenant_id, rid, conv->invite_id, d, mood_sum, e);
 }

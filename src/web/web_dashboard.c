@@ -517,6 +517,7 @@ static int read_filter(web_call *call, dash_filter *f) {
 
 static int parse_dim(const char *s, int allow_time) {
     if (!strcmp(s, "department")) return STORE_DIM_DEPARTMENT;
+    if (!strcmp(s, "manager")) return STORE_DIM_MANAGER;
     if (!strcmp(s, "location")) return STORE_DIM_LOCATION;
     if (!strcmp(s, "band")) return STORE_DIM_BAND;
     if (allow_time && !strcmp(s, "touchpoint")) return STORE_DIM_TOUCHPOINT;
@@ -533,7 +534,10 @@ static int get_rows(store_conn *c, dash_job *j, const store_dash_query *q, store
     if (!j->raw) {
         int fine = (j->f.mask & (STORE_COND_LOCATION | STORE_COND_BAND)) || j->row_dim == STORE_DIM_LOCATION ||
                    j->row_dim == STORE_DIM_BAND || j->col_dim == STORE_DIM_LOCATION || j->col_dim == STORE_DIM_BAND;
-        int rc = store_dash_raw_load(c, j->call->p.tenant_id, fine, ROWS_MAX, &j->raw);
+        int kind = j->row_dim == STORE_DIM_MANAGER || j->col_dim == STORE_DIM_MANAGER ? STORE_DASH_MANAGER
+                   : fine                                                          ? STORE_DASH_FULL
+                                                                                   : STORE_DASH_DEPT;
+        int rc = store_dash_raw_load(c, j->call->p.tenant_id, kind, ROWS_MAX, &j->raw);
         if (rc) return rc;
     }
     return store_dash_group(j->raw, q, ROWS_MAX, rows, n);
@@ -1247,13 +1251,21 @@ static void start(web_call *call, enum dash_kind kind) {
         j->measure = M_MOOD;
         if ((rc = web_call_param(call, "rows", v, sizeof v)) == HARK_EINVAL) goto answered;
         if (rc == HARK_OK && (j->row_dim = parse_dim(v, 0)) < 0) {
-            web_reply_error(call, 400, "bad_request", "rows must be department, location or band");
+            web_reply_error(call, 400, "bad_request", "rows must be department, location, band or manager");
             goto answered;
         }
         if ((rc = web_call_param(call, "cols", v, sizeof v)) == HARK_EINVAL) goto answered;
         if (rc == HARK_OK && ((j->col_dim = parse_dim(v, 1)) < 0 || j->col_dim == j->row_dim)) {
             web_reply_error(call, 400, "bad_request",
-                            "cols must be touchpoint, month, department, location or band, other than rows");
+                            "cols must be touchpoint, month, department, location, band or manager, other than rows");
+            goto answered;
+        }
+        int by_manager = j->row_dim == STORE_DIM_MANAGER || j->col_dim == STORE_DIM_MANAGER;
+        int fine = (j->f.mask & (STORE_COND_LOCATION | STORE_COND_BAND)) || j->row_dim == STORE_DIM_LOCATION ||
+                   j->row_dim == STORE_DIM_BAND || j->col_dim == STORE_DIM_LOCATION || j->col_dim == STORE_DIM_BAND;
+        if (by_manager && fine) {
+            web_reply_error(call, 400, "bad_request",
+                            "a heatmap by manager takes department, touchpoint and month, not location or band");
             goto answered;
         }
         if ((rc = web_call_param(call, "measure", v, sizeof v)) == HARK_EINVAL) goto answered;

@@ -100,6 +100,23 @@ test('no endpoint shows a group of 1..k-1: overview, trend, heatmap cells and to
   }
 });
 
+test('a heatmap by manager: the same totals, no group under k, and no location or band filter', async () => {
+  const o = await api.ok('/api/v1/dashboard/overview');
+  for (const cols of ['month', 'touchpoint', 'department']) {
+    const h = await api.ok(`/api/v1/dashboard/heatmap?rows=manager&cols=${cols}`);
+    assert.equal(h.shown, true);
+    assert.ok(h.rows.length >= 9, `the demo's team leads are rows (${h.rows.length})`);
+    assert.ok(h.rows.every((r) => /^lead\d\.[a-z-]+@lumenoak\.example$/.test(r.key)), JSON.stringify(h.rows.slice(0, 3)));
+    assert.equal(h.total.n, o.started, `rows=manager&cols=${cols}: the total is the overview's`);
+    for (const cell of [...h.cells.flat(), ...h.row_totals, ...h.col_totals]) if (!cell.hidden) assertSafe(cell.n, `manager x ${cols}`);
+  }
+  const one = await api.ok('/api/v1/dashboard/heatmap?rows=manager&cols=month&department=Engineering');
+  assert.ok(one.rows.every((r) => r.key.endsWith('.engineering@lumenoak.example')), 'a department filter keeps its managers');
+  const bad = await api.get('/api/v1/dashboard/heatmap?rows=manager&location=Berlin');
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.error.message, /by manager/);
+});
+
 test('sibling filters cannot be subtracted from their total to reveal a hidden group', async () => {
   // A parent view and its children along one more condition: what is
   // hidden must not be derivable as parent - (shown children) to a group

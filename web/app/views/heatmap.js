@@ -11,7 +11,7 @@ import { h, append, heading, notice, failure, fmtInt, fmtNum, fmtPct, fmtSigned,
 import { filterBar, pickFilters, segments } from '../filters.js';
 import { hiddenText, isHidden } from '../anon.js';
 
-const ROWS = [['department', 'Department'], ['location', 'Location'], ['band', 'Tenure band']];
+const ROWS = [['department', 'Department'], ['location', 'Location'], ['band', 'Tenure band'], ['manager', 'Manager']];
 const COLS = [['month', 'Month'], ['touchpoint', 'Touchpoint']];
 const MEASURES = [['mood', 'Mood (1–5)'], ['enps', 'eNPS (−100 to 100)'], ['response_rate', 'Response rate']];
 
