@@ -59,7 +59,8 @@ def main():
     print(f"gen-dashboard: {employees} employees, {invites_per_month * months} invites, "
           f"~{conversations} conversations, ~{conversations * per_conv} messages", file=sys.stderr)
 
-    # 30 departments of uneven size (a few with under 10 people), 12 locations.
+    # 30 departments of uneven size (a few with under 10 people), 12 locations,
+    # 60 managers in each department (teams of about 60 in the big ones).
     step("employees", """
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
       INSERT INTO employees (tenant_id, external_id, email, first_name, last_name, department, location,
@@ -67,7 +68,7 @@ def main():
       SELECT ?, 'B' || i, 'e' || i || '@bench.example', 'First' || (i % 997), 'Last' || (i % 991),
              'Dept ' || CASE WHEN i % 1000 < 3 THEN 29 ELSE (i * 7919 % 1009) % 28 END,
              'Site ' || ((i * 104729) % 12),
-             'm' || (i / 8) || '@bench.example',
+             'm' || ((i * 7919 % 1009) % 28) || '.' || (i % 60) || '@bench.example',
              date('now', '-' || (30 + (i * 2654435761 % 2900)) || ' days'),
              '', '', 'active', ?, ?
       FROM n""", (employees, tenant, now_ms, now_ms))

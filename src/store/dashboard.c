@@ -85,7 +85,7 @@ static const store_sql Q_RAW_DEPT = {
     "dash_raw_dept",
     "SELECT department, '', '', touchpoint_id, month, " FIGURES " FROM rollups_dept WHERE tenant_id = ?"};
 
-#define RAW_STRINGS 1024 /* distinct departments, locations and bands together */
+#define RAW_STRINGS 65535 /* distinct departments, locations, bands and managers together (uint16_t) */
 
 typedef struct raw_row {
     int month;
@@ -97,36 +97,73 @@ typedef struct raw_row {
 struct store_dash_raw {
     raw_row *rows;
     size_t n;
-    char (*str)[256];
-    size_t nstr;
+    char **str; /* the distinct strings, each allocated */
+    size_t nstr, capstr;
+    uint32_t *slot; /* open-addressing index of str (index + 1; 0 = empty) */
+    size_t nslots;
 };
 
-/* The index of S among RAW's strings, added if new; -1 when full. */
+static uint64_t str_hash(const char *s, size_t len) {
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
+/* The slot of S (LEN bytes) in RAW's index: its string's, or the empty one
+ * where it would go. */
+static size_t str_slot(const store_dash_raw *raw, const char *s, size_t len) {
+    size_t i = (size_t)str_hash(s, len) & (raw->nslots - 1);
+    while (raw->slot[i]) {
+        const char *t = raw->str[raw->slot[i] - 1];
+        if (strncmp(t, s, len) == 0 && t[len] == '\0') break;
+        i = (i + 1) & (raw->nslots - 1);
+    }
+    return i;
+}
+
+/* The index of S among RAW's strings, added if new; -1 when full or out of
+ * memory. */
 static int intern(store_dash_raw *raw, const char *s, size_t len) {
-    if (len >= sizeof raw->str[0]) len = sizeof raw->str[0] - 1;
-    for (size_t i = 0; i < raw->nstr; i++)
-        if (strncmp(raw->str[i], s, len) == 0 && raw->str[i][len] == '\0') return (int)i;
+    if (!raw->nslots || raw->nstr * 2 >= raw->nslots) {
+        size_t ns = raw->nslots ? raw->nslots * 2 : 256;
+        uint32_t *t = calloc(ns, sizeof *t);
+        if (!t) return -1;
+        free(raw->slot);
+        raw->slot = t;
+        raw->nslots = ns;
+        for (size_t k = 0; k < raw->nstr; k++) raw->slot[str_slot(raw, raw->str[k], strlen(raw->str[k]))] = (uint32_t)k + 1;
+    }
+    size_t i = str_slot(raw, s, len);
+    if (raw->slot[i]) return (int)raw->slot[i] - 1;
     if (raw->nstr == RAW_STRINGS) return -1;
-    memcpy(raw->str[raw->nstr], s, len);
-    raw->str[raw->nstr][len] = '\0';
-    return (int)raw->nstr++;
+    if (raw->nstr == raw->capstr) {
+        size_t nc = raw->capstr ? raw->capstr * 2 : 64;
+        char **ns = realloc(raw->str, nc * sizeof *ns);
+        if (!ns) return -1;
+        raw->str = ns;
+        raw->capstr = nc;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) return -1;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    raw->str[raw->nstr] = copy;
+    raw->slot[i] = (uint32_t)++raw->nstr;
+    return (int)raw->nstr - 1;
 }
 
 static int find_str(const store_dash_raw *raw, const char *s) {
     if (!s) return -2; /* a condition that is not set matches nothing */
-    for (size_t i = 0; i < raw->nstr; i++)
-        if (!strcmp(raw->str[i], s)) return (int)i;
-    return -1;
+    if (!raw->nslots) return -1;
+    size_t i = str_slot(raw, s, strlen(s));
+    return raw->slot[i] ? (int)raw->slot[i] - 1 : -1;
 }
 
 int store_dash_raw_load(store_conn *c, int64_t tenant_id, int table, size_t max, store_dash_raw **out) {
     store_q *q;
     *out = NULL;
     store_dash_raw *raw = calloc(1, sizeof *raw);
-    if (!raw || !(raw->str = calloc(RAW_STRINGS, sizeof *raw->str))) {
-        free(raw);
-        return HARK_ENOMEM;
-    }
+    if (!raw) return HARK_ENOMEM;
     size_t cap = 0;
     const store_sql *sql = table == STORE_DASH_FULL ? &Q_RAW : table == STORE_DASH_MANAGER ? &Q_RAW_MANAGER : &Q_RAW_DEPT;
     int rc = store__q(c, sql, &q, "i", tenant_id);
@@ -198,7 +235,9 @@ int store_dash_raw_load(store_conn *c, int64_t tenant_id, int table, size_t max,
 void store_dash_raw_free(store_dash_raw *raw) {
     if (!raw) return;
     free(raw->rows);
+    for (size_t i = 0; i < raw->nstr; i++) free(raw->str[i]);
     free(raw->str);
+    free(raw->slot);
     free(raw);
 }
 

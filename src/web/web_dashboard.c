@@ -1220,7 +1220,10 @@ static void audit_done(void *arg, int status) {
 static void dash_done(void *arg, int status) {
     dash_job *j = arg;
     web_call *call = j->call;
-    if (status) {
+    if (status == HARK_ETOOBIG) {
+        web_reply_error(call, 413, "too_large",
+                        "this view has too many groups to show at once: filter it (by department, say)");
+    } else if (status) {
         web_reply_status(call, status);
     } else if (j->kind == DASH_EXPORT) {
         if (web_call_submit(call, STORE_WRITE, audit_work, audit_done, j) == 0) return;
