@@ -34,6 +34,7 @@
 #include "core/tz.h"
 #include "core/utf8.h"
 #include "nlp/themes.h"
+#include "store/admin.h"
 #include "store/audit.h"
 #include "store/inbox.h"
 #include "web/anon.h"
@@ -1006,7 +1007,56 @@ fail:
     job_free(j);
 }
 
+/* ---- who can be assigned ---- */
+
+#define ASSIGNEES_MAX 500
+
+typedef struct assignees_job {
+    web_call *call;
+    store_admin_user rows[ASSIGNEES_MAX];
+    size_t n;
+} assignees_job;
+
+static int assignees_work(store_conn *c, void *arg) {
+    assignees_job *j = arg;
+    return store_admin_user_list(c, j->call->p.tenant_id, 0, j->rows, ASSIGNEES_MAX, &j->n);
+}
+
+static void assignees_done(void *arg, int status) {
+    assignees_job *j = arg;
+    web_call *call = j->call;
+    json_t *arr = status ? NULL : json_array();
+    for (size_t i = 0; arr && i < j->n; i++) {
+        const store_admin_user *u = &j->rows[i];
+        if (u->disabled_at || !strcmp(u->role, "viewer")) continue;
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u->id, "email", u->email, "role",
+                                             u->role));
+    }
+    if (status) {
+        web_reply_status(call, status);
+    } else {
+        json_t *root = json_pack("{s:o}", "assignees", arr);
+        web_reply_value(call, 200, root);
+        json_decref(root);
+    }
+    free(j);
+}
+
+/* GET /api/v1/escalations/assignees: the active owners, admins and hrbps an
+ * escalation can be given to (ids and e-mails only), for every HR role. */
+static void assignees(web_call *call) {
+    assignees_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        web_reply_busy(call);
+        return;
+    }
+    j->call = call;
+    if (web_call_submit(call, STORE_READ, assignees_work, assignees_done, j)) free(j);
+}
+
 const web_route web__inbox_api[] = {
+    {"GET", "/api/v1/escalations/assignees", WEB_ROLES_HR, AUTH_SCOPE_READ_ESCALATIONS, assignees, NULL,
+     "the owners, admins and hrbps an escalation can be assigned to"},
     {"GET", "/api/v1/escalations", WEB_ROLES_HR, AUTH_SCOPE_READ_ESCALATIONS, esc_list, NULL,
      "the escalations inbox: status, assignee, flagged excerpt, notes count"},
     {"GET", "/api/v1/escalations/{id}", WEB_ROLES_HR, AUTH_SCOPE_READ_ESCALATIONS, esc_get, NULL,

@@ -245,6 +245,19 @@ test('assignees: an active owner, admin or hrbp of the tenant; another tenant\'s
   assert.equal(r.status, 200);
   assert.equal(r.json.assignee, null);
   assert.equal(sql('SELECT assignee_id FROM escalations WHERE id = ?', [id])[0][0], null);
+
+  // The list an hrbp picks from: active owners, admins and hrbps of the
+  // tenant, never a viewer, a disabled account or another tenant's user.
+  const list = (await hrbpQa.api.ok('/api/v1/escalations/assignees')).assignees;
+  const ids = list.map((u) => u.id);
+  assert.ok(ids.includes(me) && ids.includes(hrbpQa.id) && ids.includes(hrbpElsewhere.id), JSON.stringify(list));
+  for (const bad of [viewer.id, gone, otherUser]) assert.ok(!ids.includes(bad), `user ${bad} is not offered`);
+  for (const u of list) assert.deepEqual(Object.keys(u).sort(), ['email', 'id', 'role']);
+  assert.equal((await viewer.api.get('/api/v1/escalations/assignees')).status, 403, 'a viewer may not list them');
+  // An hrbp assigns an escalation of their departments to themselves.
+  r = await hrbpQa.api.patch(`/api/v1/escalations/${id}`, { assignee_id: hrbpQa.id });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.assignee.id, hrbpQa.id);
 });
 
 test('anonymous mode shows no identity and days only; confidential shows the employee, audited', async () => {

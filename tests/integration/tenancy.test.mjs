@@ -95,6 +95,7 @@ const CASES = {
   'DELETE /api/v1/webhooks/{id}': {},
   'GET /api/v1/webhooks/{id}/deliveries': {},
   'GET /api/v1/escalations': {},
+  'GET /api/v1/escalations/assignees': {},
   'GET /api/v1/escalations/{id}': {},
   'PATCH /api/v1/escalations/{id}': { body: { status: 'resolved' } },
   'POST /api/v1/escalations/{id}/notes': { body: { text: 'matrix note' } },

@@ -28,10 +28,12 @@ export async function render(main, ctx) {
   const pane = h('div', { class: 'detail-box' });
   let users = null;
 
+  // Who can be assigned: the active owners, admins and hrbps (every HR role
+  // may read this list; the server checks an hrbp's departments on assignment).
   async function loadUsers() {
-    if (users || !ctx.may(['owner', 'admin'])) return users ?? [];
+    if (users) return users;
     try {
-      users = listOf(await get('/api/v1/users', { limit: 100 }), 'users').filter((u) => !u.disabled);
+      users = listOf(await get('/api/v1/escalations/assignees'), 'assignees');
     } catch {
       users = [];
     }
@@ -116,9 +118,7 @@ export async function render(main, ctx) {
       status !== 'resolved' ? button('Resolve', () => act(id, { status: 'resolved' }, 'Resolved.'), status === 'open' ? 'quiet' : 'primary', { dataset: { action: 'resolve' } }) : null,
       status === 'resolved' ? button('Reopen', () => act(id, { status: 'open' }, 'Reopened.'), 'quiet', { dataset: { action: 'reopen' } }) : null);
 
-    // Owners and admins pick from the users (GET /api/v1/users is theirs);
-    // an hrbp can only clear an assignment.
-    const list = (await loadUsers()).filter((u) => u.role !== 'viewer');
+    const list = await loadUsers();
     const current = e.assignee?.id ?? '';
     const choices = [['', 'Nobody'], ...list.map((u) => [u.id, `${u.email} (${u.role})`])];
     if (current && !list.some((u) => u.id === current)) choices.push([current, e.assignee.email]);
