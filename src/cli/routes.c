@@ -32,8 +32,8 @@ static void add_json(const web_route *r, void *arg) {
     char roles[64], scopes[256];
     roles_text(r->roles, roles, sizeof roles);
     scopes_text(r, scopes, sizeof scopes);
-    json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:s}", "method", r->method, "path", r->pattern,
-                                         "roles", roles, "scopes", scopes, "summary", r->summary));
+    json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:s}", "method", r->method, "path", r->pattern, "roles",
+                                         roles, "scopes", scopes, "summary", r->summary));
 }
 
 static void print_line(const web_route *r, void *arg) {

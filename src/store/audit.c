@@ -6,9 +6,9 @@
 #include "store/audit.h"
 #include "store/store_int.h"
 
-static const store_sql Q_INSERT = {
-    "audit_add", "INSERT INTO audit_log (tenant_id, at, user_id, token_id, action, target, detail) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"};
+static const store_sql Q_INSERT = {"audit_add",
+                                   "INSERT INTO audit_log (tenant_id, at, user_id, token_id, action, target, detail) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"};
 static const store_sql Q_LIST = {
     "audit_list", "SELECT id, tenant_id, at, user_id, token_id, action, target, detail FROM audit_log "
                   "WHERE tenant_id = ? AND (? = 0 OR id < ?) AND substr(action, 1, ?) = ? ORDER BY id DESC LIMIT ?"};

@@ -13,7 +13,7 @@
 #include "store/store_int.h"
 
 #define FIGURES                                                                                                        \
-    "invited, started, completed, mood_n, mood_1, mood_2, mood_3, mood_4, mood_5, mood_sum, enps_n, enps_promoters, " \
+    "invited, started, completed, mood_n, mood_1, mood_2, mood_3, mood_4, mood_5, mood_sum, enps_n, enps_promoters, "  \
     "enps_detractors, comments, comments_neg, comments_pos"
 
 static const store_sql Q_DEPARTMENTS = {
@@ -23,8 +23,7 @@ static const store_sql Q_LOCATIONS = {"dash_locations",
 static const store_sql Q_MONTHS = {"dash_months",
                                    "SELECT DISTINCT month FROM rollups WHERE tenant_id = ? ORDER BY 1 LIMIT ?"};
 
-static const store_sql Q_SETTINGS = {"dash_settings",
-                                     "SELECT anon_k, confidentiality FROM tenants WHERE id = ?"};
+static const store_sql Q_SETTINGS = {"dash_settings", "SELECT anon_k, confidentiality FROM tenants WHERE id = ?"};
 
 int store_dash_settings(store_conn *c, int64_t tenant_id, int *anon_k, char mode[16]) {
     store_q *q;
@@ -76,14 +75,12 @@ static int dim_ok(int d) {
 
 /* ---- in memory ---- */
 
-static const store_sql Q_RAW = {
-    "dash_raw", "SELECT department, location, band, touchpoint_id, month, " FIGURES " FROM rollups WHERE tenant_id = ?"};
-static const store_sql Q_RAW_MANAGER = {
-    "dash_raw_manager",
-    "SELECT department, '', '', touchpoint_id, month, " FIGURES ", manager FROM rollups_manager WHERE tenant_id = ?"};
-static const store_sql Q_RAW_DEPT = {
-    "dash_raw_dept",
-    "SELECT department, '', '', touchpoint_id, month, " FIGURES " FROM rollups_dept WHERE tenant_id = ?"};
+static const store_sql Q_RAW = {"dash_raw", "SELECT department, location, band, touchpoint_id, month, " FIGURES
+                                            " FROM rollups WHERE tenant_id = ?"};
+static const store_sql Q_RAW_MANAGER = {"dash_raw_manager", "SELECT department, '', '', touchpoint_id, month, " FIGURES
+                                                            ", manager FROM rollups_manager WHERE tenant_id = ?"};
+static const store_sql Q_RAW_DEPT = {"dash_raw_dept", "SELECT department, '', '', touchpoint_id, month, " FIGURES
+                                                      " FROM rollups_dept WHERE tenant_id = ?"};
 
 #define RAW_STRINGS 65535 /* distinct departments, locations, bands and managers together (uint16_t) */
 
@@ -131,7 +128,8 @@ static int intern(store_dash_raw *raw, const char *s, size_t len) {
         free(raw->slot);
         raw->slot = t;
         raw->nslots = ns;
-        for (size_t k = 0; k < raw->nstr; k++) raw->slot[str_slot(raw, raw->str[k], strlen(raw->str[k]))] = (uint32_t)k + 1;
+        for (size_t k = 0; k < raw->nstr; k++)
+            raw->slot[str_slot(raw, raw->str[k], strlen(raw->str[k]))] = (uint32_t)k + 1;
     }
     size_t i = str_slot(raw, s, len);
     if (raw->slot[i]) return (int)raw->slot[i] - 1;
@@ -165,7 +163,9 @@ int store_dash_raw_load(store_conn *c, int64_t tenant_id, int table, size_t max,
     store_dash_raw *raw = calloc(1, sizeof *raw);
     if (!raw) return HARK_ENOMEM;
     size_t cap = 0;
-    const store_sql *sql = table == STORE_DASH_FULL ? &Q_RAW : table == STORE_DASH_MANAGER ? &Q_RAW_MANAGER : &Q_RAW_DEPT;
+    const store_sql *sql = table == STORE_DASH_FULL      ? &Q_RAW
+                           : table == STORE_DASH_MANAGER ? &Q_RAW_MANAGER
+                                                         : &Q_RAW_DEPT;
     int rc = store__q(c, sql, &q, "i", tenant_id);
     if (rc) {
         store_dash_raw_free(raw);
@@ -192,8 +192,9 @@ int store_dash_raw_load(store_conn *c, int64_t tenant_id, int table, size_t max,
             size_t len;
             const char *t = store__q_text(q, k, &len);
             /* Rows come in key order: the value is most often the last one. */
-            int prev = raw->n ? (k == 0 ? raw->rows[raw->n - 1].dept : k == 1 ? raw->rows[raw->n - 1].loc
-                                                                                : raw->rows[raw->n - 1].band)
+            int prev = raw->n ? (k == 0   ? raw->rows[raw->n - 1].dept
+                                 : k == 1 ? raw->rows[raw->n - 1].loc
+                                          : raw->rows[raw->n - 1].band)
                               : -1;
             if (prev >= 0 && strlen(raw->str[prev]) == len && memcmp(raw->str[prev], t, len) == 0)
                 idx[k] = prev;
@@ -343,7 +344,7 @@ int store_dash_group(const store_dash_raw *raw, const store_dash_query *qy, size
             store_dash_row *o = &rows[*n];
             memset(o, 0, sizeof *o); /* its strings are set at the end: rows may still move */
             o->match = k.match;
-            slot[s] = (uint32_t)++*n;
+            slot[s] = (uint32_t)++ * n;
             if (*n * 2 > nslots && (rc = slots_grow(&slot, &nslots, keys, *n))) break;
             store_figures_add(&o->f, &r->f);
             continue;
@@ -380,7 +381,7 @@ static int distinct_text(store_conn *c, const store_sql *sql, int64_t tenant_id,
     int rc = store__q(c, sql, &q, "ii", tenant_id, (int64_t)max);
     if (rc) return rc;
     while (*n < max && (rc = store__q_step(q)) == 1) {
-        if ((rc = store__q_field(q, 0, (*out)[*n], sizeof (*out)[*n]))) break;
+        if ((rc = store__q_field(q, 0, (*out)[*n], sizeof(*out)[*n]))) break;
         (*n)++;
     }
     return store__q_close(q, rc);
@@ -395,7 +396,8 @@ int store_dash_segments_get(store_conn *c, int64_t tenant_id, size_t max, store_
     if (!rc && !(out->months = calloc(max ? max : 1, sizeof *out->months))) rc = HARK_ENOMEM;
     if (!rc) rc = store__q(c, &Q_MONTHS, &q, "ii", tenant_id, (int64_t)max);
     if (!rc) {
-        while (out->nmonths < max && (rc = store__q_step(q)) == 1) out->months[out->nmonths++] = (int)store__q_i64(q, 0);
+        while (out->nmonths < max && (rc = store__q_step(q)) == 1)
+            out->months[out->nmonths++] = (int)store__q_i64(q, 0);
         rc = store__q_close(q, rc);
     }
     if (rc) store_dash_segments_free(out);

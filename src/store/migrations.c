@@ -297,6 +297,16 @@ static const char m4_sessions[] = "CREATE UNIQUE INDEX users_tenant_id ON users 
  * answers; webhooks and webhook_deliveries are the tenant's HTTP callbacks
  * (an outbox like outreach's, one row per webhook x event x object);
  * escalation_notes are HR's notes on a red flag. */
+/* The counters of every rollups table (rollup.c adds to them). */
+#define ROLLUP_COUNTERS                                                                                                \
+    " invited BIGINT NOT NULL DEFAULT 0, started BIGINT NOT NULL DEFAULT 0, completed BIGINT NOT NULL DEFAULT 0,"      \
+    " mood_n BIGINT NOT NULL DEFAULT 0, mood_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"                                 \
+    " mood_1 BIGINT NOT NULL DEFAULT 0, mood_2 BIGINT NOT NULL DEFAULT 0, mood_3 BIGINT NOT NULL DEFAULT 0,"           \
+    " mood_4 BIGINT NOT NULL DEFAULT 0, mood_5 BIGINT NOT NULL DEFAULT 0, enps_n BIGINT NOT NULL DEFAULT 0,"           \
+    " enps_promoters BIGINT NOT NULL DEFAULT 0, enps_detractors BIGINT NOT NULL DEFAULT 0,"                            \
+    " comments BIGINT NOT NULL DEFAULT 0, comments_neg BIGINT NOT NULL DEFAULT 0, comments_pos BIGINT NOT NULL "       \
+    "DEFAULT 0,"
+
 static const char m5_dashboard[] =
     "ALTER TABLE tenants ADD COLUMN anon_k INTEGER NOT NULL DEFAULT 5;"
     "ALTER TABLE tenants ADD COLUMN confidentiality TEXT NOT NULL DEFAULT 'anonymous';"
@@ -311,72 +321,21 @@ static const char m5_dashboard[] =
     " touchpoint_id BIGINT NOT NULL,"
     " department TEXT NOT NULL,"
     " location TEXT NOT NULL,"
-    " band TEXT NOT NULL,"
-    " invited BIGINT NOT NULL DEFAULT 0,"
-    " started BIGINT NOT NULL DEFAULT 0,"
-    " completed BIGINT NOT NULL DEFAULT 0,"
-    " mood_n BIGINT NOT NULL DEFAULT 0,"
-    " mood_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    " mood_1 BIGINT NOT NULL DEFAULT 0,"
-    " mood_2 BIGINT NOT NULL DEFAULT 0,"
-    " mood_3 BIGINT NOT NULL DEFAULT 0,"
-    " mood_4 BIGINT NOT NULL DEFAULT 0,"
-    " mood_5 BIGINT NOT NULL DEFAULT 0,"
-    " enps_n BIGINT NOT NULL DEFAULT 0,"
-    " enps_promoters BIGINT NOT NULL DEFAULT 0,"
-    " enps_detractors BIGINT NOT NULL DEFAULT 0,"
-    " comments BIGINT NOT NULL DEFAULT 0,"
-    " comments_neg BIGINT NOT NULL DEFAULT 0,"
-    " comments_pos BIGINT NOT NULL DEFAULT 0,"
-    " UNIQUE (tenant_id, id),"
+    " band TEXT NOT NULL," ROLLUP_COUNTERS " UNIQUE (tenant_id, id),"
     " UNIQUE (tenant_id, month, touchpoint_id, department, location, band));"
 
     "CREATE TABLE rollups_dept ("
     " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
     " month INTEGER NOT NULL,"
     " touchpoint_id BIGINT NOT NULL,"
-    " department TEXT NOT NULL,"
-    " invited BIGINT NOT NULL DEFAULT 0,"
-    " started BIGINT NOT NULL DEFAULT 0,"
-    " completed BIGINT NOT NULL DEFAULT 0,"
-    " mood_n BIGINT NOT NULL DEFAULT 0,"
-    " mood_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    " mood_1 BIGINT NOT NULL DEFAULT 0,"
-    " mood_2 BIGINT NOT NULL DEFAULT 0,"
-    " mood_3 BIGINT NOT NULL DEFAULT 0,"
-    " mood_4 BIGINT NOT NULL DEFAULT 0,"
-    " mood_5 BIGINT NOT NULL DEFAULT 0,"
-    " enps_n BIGINT NOT NULL DEFAULT 0,"
-    " enps_promoters BIGINT NOT NULL DEFAULT 0,"
-    " enps_detractors BIGINT NOT NULL DEFAULT 0,"
-    " comments BIGINT NOT NULL DEFAULT 0,"
-    " comments_neg BIGINT NOT NULL DEFAULT 0,"
-    " comments_pos BIGINT NOT NULL DEFAULT 0,"
-    " PRIMARY KEY (tenant_id, month, touchpoint_id, department));"
+    " department TEXT NOT NULL," ROLLUP_COUNTERS " PRIMARY KEY (tenant_id, month, touchpoint_id, department));"
 
     "CREATE TABLE rollups_manager ("
     " tenant_id BIGINT NOT NULL REFERENCES tenants (id),"
     " month INTEGER NOT NULL,"
     " touchpoint_id BIGINT NOT NULL,"
     " department TEXT NOT NULL,"
-    " manager TEXT NOT NULL,"
-    " invited BIGINT NOT NULL DEFAULT 0,"
-    " started BIGINT NOT NULL DEFAULT 0,"
-    " completed BIGINT NOT NULL DEFAULT 0,"
-    " mood_n BIGINT NOT NULL DEFAULT 0,"
-    " mood_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
-    " mood_1 BIGINT NOT NULL DEFAULT 0,"
-    " mood_2 BIGINT NOT NULL DEFAULT 0,"
-    " mood_3 BIGINT NOT NULL DEFAULT 0,"
-    " mood_4 BIGINT NOT NULL DEFAULT 0,"
-    " mood_5 BIGINT NOT NULL DEFAULT 0,"
-    " enps_n BIGINT NOT NULL DEFAULT 0,"
-    " enps_promoters BIGINT NOT NULL DEFAULT 0,"
-    " enps_detractors BIGINT NOT NULL DEFAULT 0,"
-    " comments BIGINT NOT NULL DEFAULT 0,"
-    " comments_neg BIGINT NOT NULL DEFAULT 0,"
-    " comments_pos BIGINT NOT NULL DEFAULT 0,"
-    " PRIMARY KEY (tenant_id, month, touchpoint_id, department, manager));"
+    " manager TEXT NOT NULL," ROLLUP_COUNTERS " PRIMARY KEY (tenant_id, month, touchpoint_id, department, manager));"
 
     "CREATE TABLE audit_log ("
     " id {{ID}},"
@@ -435,11 +394,8 @@ static const char m5_dashboard[] =
     "CREATE INDEX invites_tenant_rollup ON invites (tenant_id, rollup_id);";
 
 const struct store_migration store_migrations[] = {
-    {1, "core", m1_core},
-    {2, "escalations", m2_escalations},
-    {3, "outreach", m3_outreach},
-    {4, "sessions", m4_sessions},
-    {5, "dashboard", m5_dashboard},
+    {1, "core", m1_core},         {2, "escalations", m2_escalations}, {3, "outreach", m3_outreach},
+    {4, "sessions", m4_sessions}, {5, "dashboard", m5_dashboard},
 };
 
 const size_t store_migrations_count = sizeof store_migrations / sizeof store_migrations[0];

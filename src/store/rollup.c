@@ -42,28 +42,21 @@ static const store_sql Q_UPSERT_MANAGER = {
 static const store_sql Q_ATTACH = {
     "rollup_attach",
     "UPDATE invites SET rollup_id = ?, rollup_manager = ? WHERE tenant_id = ? AND id = ? AND rollup_id = 0"};
-static const store_sql Q_ADD = {
-    "rollup_add",
-    "UPDATE rollups SET started = started + ?, completed = completed + ?, mood_n = mood_n + ?, "
-    "mood_sum = mood_sum + ?, mood_1 = mood_1 + ?, mood_2 = mood_2 + ?, mood_3 = mood_3 + ?, mood_4 = mood_4 + ?, "
-    "mood_5 = mood_5 + ?, enps_n = enps_n + ?, enps_promoters = enps_promoters + ?, "
-    "enps_detractors = enps_detractors + ?, comments = comments + ?, comments_neg = comments_neg + ?, "
-    "comments_pos = comments_pos + ? WHERE tenant_id = ? AND id = ?"};
+/* The deltas every rollups table takes, in add()'s order. */
+#define ROLLUP_ADD                                                                                                     \
+    "started = started + ?, completed = completed + ?, mood_n = mood_n + ?, mood_sum = mood_sum + ?, "                 \
+    "mood_1 = mood_1 + ?, mood_2 = mood_2 + ?, mood_3 = mood_3 + ?, mood_4 = mood_4 + ?, mood_5 = mood_5 + ?, "        \
+    "enps_n = enps_n + ?, enps_promoters = enps_promoters + ?, enps_detractors = enps_detractors + ?, "                \
+    "comments = comments + ?, comments_neg = comments_neg + ?, comments_pos = comments_pos + ?"
+
+static const store_sql Q_ADD = {"rollup_add", "UPDATE rollups SET " ROLLUP_ADD " WHERE tenant_id = ? AND id = ?"};
 static const store_sql Q_ADD_DEPT = {
     "rollup_add_dept",
-    "UPDATE rollups_dept SET started = started + ?, completed = completed + ?, mood_n = mood_n + ?, "
-    "mood_sum = mood_sum + ?, mood_1 = mood_1 + ?, mood_2 = mood_2 + ?, mood_3 = mood_3 + ?, mood_4 = mood_4 + ?, "
-    "mood_5 = mood_5 + ?, enps_n = enps_n + ?, enps_promoters = enps_promoters + ?, "
-    "enps_detractors = enps_detractors + ?, comments = comments + ?, comments_neg = comments_neg + ?, "
-    "comments_pos = comments_pos + ? WHERE (tenant_id, month, touchpoint_id, department) = "
+    "UPDATE rollups_dept SET " ROLLUP_ADD " WHERE (tenant_id, month, touchpoint_id, department) = "
     "(SELECT tenant_id, month, touchpoint_id, department FROM rollups WHERE tenant_id = ? AND id = ?)"};
 static const store_sql Q_ADD_MANAGER = {
     "rollup_add_manager",
-    "UPDATE rollups_manager SET started = started + ?, completed = completed + ?, mood_n = mood_n + ?, "
-    "mood_sum = mood_sum + ?, mood_1 = mood_1 + ?, mood_2 = mood_2 + ?, mood_3 = mood_3 + ?, mood_4 = mood_4 + ?, "
-    "mood_5 = mood_5 + ?, enps_n = enps_n + ?, enps_promoters = enps_promoters + ?, "
-    "enps_detractors = enps_detractors + ?, comments = comments + ?, comments_neg = comments_neg + ?, "
-    "comments_pos = comments_pos + ? WHERE (tenant_id, month, touchpoint_id, department, manager) = "
+    "UPDATE rollups_manager SET " ROLLUP_ADD " WHERE (tenant_id, month, touchpoint_id, department, manager) = "
     "(SELECT r.tenant_id, r.month, r.touchpoint_id, r.department, i.rollup_manager FROM rollups r "
     "JOIN invites i ON i.tenant_id = r.tenant_id AND i.rollup_id = r.id WHERE r.tenant_id = ? AND r.id = ? "
     "AND i.id = ?)"};

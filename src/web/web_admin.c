@@ -64,27 +64,6 @@ void admin_bad_request(web_call *call, const char *fmt, ...) {
     web_reply_error(call, 400, "bad_request", msg);
 }
 
-int admin_audit(store_conn *c, const web_principal *p, const char *action, const char *target, const json_t *detail) {
-    store_audit a;
-    memset(&a, 0, sizeof a);
-    a.tenant_id = p->tenant_id;
-    a.user_id = p->user_id;
-    a.token_id = p->token_id;
-    if (strlen(action) >= sizeof a.action || strlen(target) >= sizeof a.target) return HARK_ETOOBIG;
-    memcpy(a.action, action, strlen(action) + 1);
-    memcpy(a.target, target, strlen(target) + 1);
-    if (detail) {
-        char *s = json_dumps(detail, JSON_COMPACT);
-        if (!s) return HARK_ENOMEM;
-        if (strlen(s) < sizeof a.detail)
-            memcpy(a.detail, s, strlen(s) + 1);
-        else
-            snprintf(a.detail, sizeof a.detail, "{\"truncated\":true}");
-        free(s);
-    }
-    return store_audit_add(c, &a);
-}
-
 /* A positive decimal id of at most 18 digits, or 0. */
 static int64_t parse_id(const char *s) {
     size_t n = strlen(s);
@@ -296,7 +275,7 @@ static int create_work(store_conn *c, void *arg) {
     snprintf(target, sizeof target, "user:%lld", (long long)j->user.id);
     json_t *d = json_pack("{s:s,s:o}", "role", j->role, "departments", departments_json(j->departments));
     if (!d) return HARK_ENOMEM;
-    rc = admin_audit(c, p, "user.create", target, d);
+    rc = web_audit(c, p, "user.create", target, d);
     json_decref(d);
     return rc;
 }
@@ -315,7 +294,7 @@ static int reset_work(store_conn *c, void *arg) {
     snprintf(target, sizeof target, "user:%lld", (long long)j->user.id);
     json_t *d = json_pack("{s:I}", "sessions_ended", (json_int_t)ended);
     if (!d) return HARK_ENOMEM;
-    rc = admin_audit(c, p, "user.password_reset", target, d);
+    rc = web_audit(c, p, "user.password_reset", target, d);
     json_decref(d);
     return rc;
 }
@@ -502,7 +481,7 @@ static int update_work(store_conn *c, void *arg) {
     json_object_set_new(d, "changed", changed);
     snprintf(target, sizeof target, "user:%lld", (long long)old.id);
     /* A PATCH that changed nothing and ended no session is not audited. */
-    if (json_array_size(changed) > 0 || ended > 0) rc = admin_audit(c, p, "user.update", target, d);
+    if (json_array_size(changed) > 0 || ended > 0) rc = web_audit(c, p, "user.update", target, d);
     json_decref(d);
     return rc;
 }
@@ -566,9 +545,10 @@ void admin_reply_page(web_call *call, const char *key, const char *cursor, const
             arr = NULL;
         }
     }
-    json_t *root = arr ? json_pack("{s:o,s:o}", key, arr, cursor,
-                                   n > limit && shown ? json_integer((json_int_t)last_id(rows, shown - 1)) : json_null())
-                       : NULL;
+    json_t *root =
+        arr ? json_pack("{s:o,s:o}", key, arr, cursor,
+                        n > limit && shown ? json_integer((json_int_t)last_id(rows, shown - 1)) : json_null())
+            : NULL;
     if (root)
         web_reply_value(call, 200, root);
     else

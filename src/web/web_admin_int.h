@@ -40,12 +40,6 @@ void admin_reply_page(web_call *call, const char *key, const char *cursor, const
 /* Answers 400 bad_request with a formatted message naming the field. */
 void admin_bad_request(web_call *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Writes the audit row of an action of P in the caller's store job: ACTION,
- * TARGET ("user:7"; may be "") and DETAIL (a JSON object, not consumed; may
- * be NULL). A detail too large for the row is replaced by {"truncated":true}
- * rather than losing the row. */
-int admin_audit(store_conn *c, const web_principal *p, const char *action, const char *target, const json_t *detail);
-
 /* Reads the keyset page parameters of a list: CURSOR (a positive id, e.g.
  * "after" or "before"; 0 when absent) and limit (1..ADMIN_PAGE_MAX, default
  * DEF). 0, or nonzero after answering 400. */

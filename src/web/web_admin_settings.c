@@ -240,7 +240,7 @@ static int patch_work(store_conn *c, void *arg) {
     if (changed[F_CONFIDENTIALITY])
         json_object_set_new(d, "confidentiality",
                             json_pack("{s:s,s:s}", "old", old.a.confidentiality, "new", s->a.confidentiality));
-    rc = admin_audit(c, p, "settings.update", "settings", d);
+    rc = web_audit(c, p, "settings.update", "settings", d);
     json_decref(d);
     return rc;
 }

@@ -149,7 +149,7 @@ static int create_work(store_conn *c, void *arg) {
     json_t *d =
         json_pack("{s:s,s:s,s:o}", "name", j->t.name, "prefix", j->t.prefix, "scopes", scopes_json(j->t.scopes));
     if (!d) return HARK_ENOMEM;
-    rc = admin_audit(c, p, "token.create", target, d);
+    rc = web_audit(c, p, "token.create", target, d);
     json_decref(d);
     return rc;
 }
@@ -228,7 +228,7 @@ static int revoke_work(store_conn *c, void *arg) {
     snprintf(target, sizeof target, "token:%lld", (long long)j->t.id);
     json_t *d = json_pack("{s:s,s:s}", "name", j->t.name, "prefix", j->t.prefix);
     if (!d) return HARK_ENOMEM;
-    rc = admin_audit(c, p, "token.revoke", target, d);
+    rc = web_audit(c, p, "token.revoke", target, d);
     json_decref(d);
     return rc;
 }

@@ -104,6 +104,12 @@ int web_dept_allowed(const web_principal *p, const char *dept);
 /* 1 when P is an hrbp (their queries are limited to their departments). */
 int web_is_scoped(const web_principal *p);
 
+/* Writes the audit row of an action by P (store/audit.h), in the caller's
+ * store job: ACTION ("employee.erase"), TARGET ("employee:42" or ""), and
+ * DETAIL (may be NULL; not consumed) as compact JSON, replaced by
+ * {"truncated":true} when it does not fit. 0 or a store code. */
+int web_audit(store_conn *c, const web_principal *p, const char *action, const char *target, const json_t *detail);
+
 /* The answers; each frees CALL. */
 void web_reply_value(web_call *call, int status, const json_t *root); /* ROOT not consumed */
 void web_reply_json(web_call *call, int status, const char *json, size_t len);

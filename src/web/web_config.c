@@ -176,26 +176,11 @@ static int bool_field(cjob *j, const char *name, int *out, int *present) {
  * be NULL) is consumed. */
 static int audit(store_conn *c, const cjob *j, const char *action, const char *kind, int64_t target_id,
                  json_t *detail) {
-    store_audit a;
-    memset(&a, 0, sizeof a);
-    a.tenant_id = j->tenant_id;
-    a.user_id = j->call->p.user_id;
-    a.token_id = j->call->p.token_id;
-    snprintf(a.action, sizeof a.action, "%s", action);
-    snprintf(a.target, sizeof a.target, "%s:%lld", kind, (long long)target_id);
-    int rc = HARK_OK;
-    if (detail) {
-        char *s = json_dumps(detail, JSON_COMPACT);
-        json_decref(detail);
-        if (!s) return HARK_ENOMEM;
-        if (strlen(s) < sizeof a.detail)
-            memcpy(a.detail, s, strlen(s) + 1);
-        else
-            rc = HARK_ETOOBIG;
-        free(s);
-        if (rc) return rc;
-    }
-    return store_audit_add(c, &a);
+    char target[96];
+    snprintf(target, sizeof target, "%s:%lld", kind, (long long)target_id);
+    int rc = web_audit(c, &j->call->p, action, target, detail);
+    json_decref(detail);
+    return rc;
 }
 
 /* ---- flows ---- */

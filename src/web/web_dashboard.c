@@ -279,7 +279,8 @@ static json_t *mood_json(const store_figures *f) {
     json_t *dist = json_array();
     for (int i = 0; i < 5; i++) json_array_append_new(dist, json_integer(f->mood[i]));
     return json_pack("{s:I, s:o, s:o}", "n", (json_int_t)f->mood_n, "average",
-                     f->mood_n ? json_real(round2(f->mood_sum / (double)f->mood_n)) : json_null(), "distribution", dist);
+                     f->mood_n ? json_real(round2(f->mood_sum / (double)f->mood_n)) : json_null(), "distribution",
+                     dist);
 }
 
 static int enps_score(const store_figures *f) {
@@ -290,9 +291,8 @@ static int enps_score(const store_figures *f) {
 
 static json_t *enps_json(const store_figures *f) {
     return json_pack("{s:I, s:o, s:I, s:I, s:I}", "n", (json_int_t)f->enps_n, "score",
-                     f->enps_n ? json_integer(enps_score(f)) : json_null(), "promoters",
-                     (json_int_t)f->enps_promoters, "passives",
-                     (json_int_t)(f->enps_n - f->enps_promoters - f->enps_detractors), "detractors",
+                     f->enps_n ? json_integer(enps_score(f)) : json_null(), "promoters", (json_int_t)f->enps_promoters,
+                     "passives", (json_int_t)(f->enps_n - f->enps_promoters - f->enps_detractors), "detractors",
                      (json_int_t)f->enps_detractors);
 }
 
@@ -318,9 +318,9 @@ typedef struct table {
     anon_margin *row_margin[4], *col_margin[4];
     unsigned char *forced[4]; /* per count: cells with 1..k-1 in some block of the range (hidden as PARENT) */
     anon_reason *row_sib[4], *col_sib[4]; /* the sibling rule's fate of each ABSENT total */
-    store_figures *cell;   /* rows * cols, the view's */
-    store_figures *parent; /* nparents * rows * cols */
-    anon_reason *reason[4]; /* per count (started, mood, enps, comments): rows * cols */
+    store_figures *cell;                  /* rows * cols, the view's */
+    store_figures *parent;                /* nparents * rows * cols */
+    anon_reason *reason[4];               /* per count (started, mood, enps, comments): rows * cols */
     anon_reason *row_reason[4], *col_reason[4], grand_reason[4];
 } table;
 
@@ -362,8 +362,8 @@ static int table_suppress(const ctx *x, table *t, int which) {
                          .parent = flag,
                          .row_margins = t->row_margin[which],
                          .col_margins = t->col_margin[which],
-                         .grand_margin = t->row_margin[which] || t->col_margin[which] ? ANON_MARGIN_KNOWN
-                                                                                      : ANON_MARGIN_SHOWN};
+                         .grand_margin =
+                             t->row_margin[which] || t->col_margin[which] ? ANON_MARGIN_KNOWN : ANON_MARGIN_SHOWN};
         anon_result res = {.cell = t->reason[which], .row = t->row_reason[which], .col = t->col_reason[which]};
         rc = anon_suppress(&at, x->k, &res);
         t->grand_reason[which] = res.grand;
@@ -383,7 +383,8 @@ static json_t *cell_json(const table *t, const store_figures *f, const anon_reas
         if (r[1] != ANON_SHOW)
             json_object_set_new(o, "value_hidden", json_string(anon_reason_code(r[1])));
         else
-            json_object_set_new(o, "value", f->mood_n ? json_real(round2(f->mood_sum / (double)f->mood_n)) : json_null());
+            json_object_set_new(o, "value",
+                                f->mood_n ? json_real(round2(f->mood_sum / (double)f->mood_n)) : json_null());
         break;
     case M_ENPS:
         if (r[2] != ANON_SHOW)
@@ -395,11 +396,13 @@ static json_t *cell_json(const table *t, const store_figures *f, const anon_reas
         if (r[3] != ANON_SHOW)
             json_object_set_new(o, "value_hidden", json_string(anon_reason_code(r[3])));
         else
-            json_object_set_new(o, "value", f->comments ? json_real(round2((double)f->comments_neg / (double)f->comments))
-                                                        : json_null());
+            json_object_set_new(o, "value",
+                                f->comments ? json_real(round2((double)f->comments_neg / (double)f->comments))
+                                            : json_null());
         break;
     case M_RESPONSE_RATE:
-        json_object_set_new(o, "value", f->invited ? json_real(round2((double)f->started / (double)f->invited)) : json_null());
+        json_object_set_new(o, "value",
+                            f->invited ? json_real(round2((double)f->started / (double)f->invited)) : json_null());
         break;
     }
     return o;
@@ -535,8 +538,8 @@ static int get_rows(store_conn *c, dash_job *j, const store_dash_query *q, store
         int fine = (j->f.mask & (STORE_COND_LOCATION | STORE_COND_BAND)) || j->row_dim == STORE_DIM_LOCATION ||
                    j->row_dim == STORE_DIM_BAND || j->col_dim == STORE_DIM_LOCATION || j->col_dim == STORE_DIM_BAND;
         int kind = j->row_dim == STORE_DIM_MANAGER || j->col_dim == STORE_DIM_MANAGER ? STORE_DASH_MANAGER
-                   : fine                                                          ? STORE_DASH_FULL
-                                                                                   : STORE_DASH_DEPT;
+                   : fine                                                             ? STORE_DASH_FULL
+                                                                                      : STORE_DASH_DEPT;
         int rc = store_dash_raw_load(c, j->call->p.tenant_id, kind, ROWS_MAX, &j->raw);
         if (rc) return rc;
     }
@@ -556,8 +559,7 @@ static int load_ctx(store_conn *c, dash_job *j, ctx *x) {
     return store_touchpoint_list(c, x->p->tenant_id, x->tps, TOUCHPOINTS, &x->ntps);
 }
 
-static void query_of(const dash_job *j, const ctx *x, int from, int to, int row_dim, int col_dim,
-                     store_dash_query *q) {
+static void query_of(const dash_job *j, const ctx *x, int from, int to, int row_dim, int col_dim, store_dash_query *q) {
     memset(q, 0, sizeof *q);
     q->tenant_id = x->p->tenant_id;
     q->from_month = from;
@@ -707,7 +709,8 @@ static json_t *range_json(int from, int to) {
     char a[8] = "", b[8] = "";
     if (from) month_text(from, a);
     if (to) month_text(to, b);
-    return json_pack("{s:o, s:o}", "from", from ? json_string(a) : json_null(), "to", to ? json_string(b) : json_null());
+    return json_pack("{s:o, s:o}", "from", from ? json_string(a) : json_null(), "to",
+                     to ? json_string(b) : json_null());
 }
 
 static void set_head(json_t *root, const ctx *x, int from, int to) {
@@ -780,11 +783,12 @@ static int overview_work(store_conn *c, dash_job *j, ctx *x, json_t *root) {
         } else {
             o = json_pack("{s:I, s:I, s:I}", "invited", (json_int_t)f->invited, "started", (json_int_t)f->started,
                           "completed", (json_int_t)f->completed);
-            json_object_set_new(o, "mood", t.reason[1][col] == ANON_SHOW && f->mood_n
-                                               ? json_real(round2(f->mood_sum / (double)f->mood_n))
-                                               : json_null());
-            json_object_set_new(o, "enps", t.reason[2][col] == ANON_SHOW && f->enps_n ? json_integer(enps_score(f))
-                                                                                       : json_null());
+            json_object_set_new(o, "mood",
+                                t.reason[1][col] == ANON_SHOW && f->mood_n
+                                    ? json_real(round2(f->mood_sum / (double)f->mood_n))
+                                    : json_null());
+            json_object_set_new(o, "enps",
+                                t.reason[2][col] == ANON_SHOW && f->enps_n ? json_integer(enps_score(f)) : json_null());
         }
         json_object_set_new(o, "month", json_string(mt));
         json_array_append_new(trend, o);
@@ -837,9 +841,10 @@ static int key_add(keys *k, const char *v) {
 }
 
 static void keys_sort(keys *k, int dim) {
-    qsort(k->v, k->n, sizeof k->v[0], dim == STORE_DIM_BAND ? cmp_band
-                                      : dim == STORE_DIM_TOUCHPOINT || dim == STORE_DIM_MONTH ? cmp_num
-                                                                                             : cmp_key);
+    qsort(k->v, k->n, sizeof k->v[0],
+          dim == STORE_DIM_BAND                                   ? cmp_band
+          : dim == STORE_DIM_TOUCHPOINT || dim == STORE_DIM_MONTH ? cmp_num
+                                                                  : cmp_key);
 }
 
 static json_t *key_json(const ctx *x, int dim, const char *key) {
@@ -1185,20 +1190,12 @@ static int dash_work(store_conn *c, void *arg) {
 /* The export is audited before it is sent: a write job after the read. */
 static int audit_work(store_conn *c, void *arg) {
     dash_job *j = arg;
-    store_audit a;
-    memset(&a, 0, sizeof a);
-    a.tenant_id = j->call->p.tenant_id;
-    a.user_id = j->call->p.user_id;
-    a.token_id = j->call->p.token_id;
-    snprintf(a.action, sizeof a.action, "export.responses");
     json_t *d = json_pack("{s:s?, s:s?, s:s?, s:I}", "department", j->f.department[0] ? j->f.department : NULL,
                           "location", j->f.location[0] ? j->f.location : NULL, "band", j->f.band[0] ? j->f.band : NULL,
                           "touchpoint", (json_int_t)j->f.touchpoint);
-    char *s = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    int rc = d ? web_audit(c, &j->call->p, "export.responses", "", d) : HARK_ENOMEM;
     json_decref(d);
-    snprintf(a.detail, sizeof a.detail, "%s", s && strlen(s) < sizeof a.detail ? s : "{}");
-    free(s);
-    return store_audit_add(c, &a);
+    return rc;
 }
 
 static void job_free(dash_job *j) {
@@ -1278,7 +1275,8 @@ static void start(web_call *call, enum dash_kind kind) {
             for (int i = 0; i < 4; i++)
                 if (!strcmp(v, names[i])) m = i;
             if (m < 0) {
-                web_reply_error(call, 400, "bad_request", "measure must be mood, enps, response_rate or negative_share");
+                web_reply_error(call, 400, "bad_request",
+                                "measure must be mood, enps, response_rate or negative_share");
                 goto answered;
             }
             j->measure = (enum measure)m;

@@ -198,25 +198,11 @@ static json_t *day_json(const hark_tz *z, int64_t ms) {
     return json_string(out);
 }
 
+/* web_audit, consuming DETAIL. */
 static int audit(store_conn *c, const web_principal *p, const char *action, const char *target, json_t *detail) {
-    store_audit a;
-    memset(&a, 0, sizeof a);
-    a.tenant_id = p->tenant_id;
-    a.user_id = p->user_id;
-    a.token_id = p->token_id;
-    snprintf(a.action, sizeof a.action, "%s", action);
-    snprintf(a.target, sizeof a.target, "%s", target);
-    if (detail) {
-        char *s = json_dumps(detail, JSON_COMPACT);
-        json_decref(detail);
-        if (!s) return HARK_ENOMEM;
-        if (strlen(s) < sizeof a.detail)
-            memcpy(a.detail, s, strlen(s) + 1);
-        else
-            snprintf(a.detail, sizeof a.detail, "{\"truncated\":true}");
-        free(s);
-    }
-    return store_audit_add(c, &a);
+    int rc = web_audit(c, p, action, target, detail);
+    json_decref(detail);
+    return rc;
 }
 
 /* ---- escalations ---- */
@@ -1029,8 +1015,8 @@ static void assignees_done(void *arg, int status) {
     for (size_t i = 0; arr && i < j->n; i++) {
         const store_admin_user *u = &j->rows[i];
         if (u->disabled_at || !strcmp(u->role, "viewer")) continue;
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u->id, "email", u->email, "role",
-                                             u->role));
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u->id, "email", u->email, "role", u->role));
     }
     if (status) {
         web_reply_status(call, status);

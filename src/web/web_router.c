@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "store/audit.h"
 #include "web/web_api.h"
 #include "web/web_int.h"
 
@@ -83,7 +84,8 @@ unsigned web_role_bit(const web_principal *p) {
     static const struct {
         const char *name;
         unsigned bit;
-    } roles[] = {{"owner", WEB_ROLE_OWNER}, {"admin", WEB_ROLE_ADMIN}, {"hrbp", WEB_ROLE_HRBP}, {"viewer", WEB_ROLE_VIEWER}};
+    } roles[] = {
+        {"owner", WEB_ROLE_OWNER}, {"admin", WEB_ROLE_ADMIN}, {"hrbp", WEB_ROLE_HRBP}, {"viewer", WEB_ROLE_VIEWER}};
     if (p->via != WEB_VIA_SESSION) return 0;
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
         if (strcmp(p->role, roles[i].name) == 0) return roles[i].bit;
@@ -177,6 +179,29 @@ int web__router_init(web_module *m) {
     return rc ? rc : net_route(m->net, NULL, "/api/v1/", 1, dispatch, m);
 }
 
+/* ---- audit ---- */
+
+int web_audit(store_conn *c, const web_principal *p, const char *action, const char *target, const json_t *detail) {
+    store_audit a;
+    memset(&a, 0, sizeof a);
+    a.tenant_id = p->tenant_id;
+    a.user_id = p->user_id;
+    a.token_id = p->token_id;
+    if (strlen(action) >= sizeof a.action || strlen(target) >= sizeof a.target) return HARK_ETOOBIG;
+    memcpy(a.action, action, strlen(action) + 1);
+    memcpy(a.target, target, strlen(target) + 1);
+    if (detail) {
+        char *s = json_dumps(detail, JSON_COMPACT);
+        if (!s) return HARK_ENOMEM;
+        if (strlen(s) < sizeof a.detail)
+            memcpy(a.detail, s, strlen(s) + 1);
+        else
+            snprintf(a.detail, sizeof a.detail, "{\"truncated\":true}");
+        free(s);
+    }
+    return store_audit_add(c, &a);
+}
+
 /* ---- answers ---- */
 
 void web_reply_value(web_call *call, int status, const json_t *root) {
@@ -224,8 +249,8 @@ void web_reply_status(web_call *call, int status) {
     case HARK_EBUSY:
     case HARK_ECLOSED: web_reply_busy(call); return;
     default:
-        log_conn(LOG_ERROR, http_conn_id(call->req), "web: %s %s failed: %s", call->route->method,
-                 call->route->pattern, hark_strerror(status));
+        log_conn(LOG_ERROR, http_conn_id(call->req), "web: %s %s failed: %s", call->route->method, call->route->pattern,
+                 hark_strerror(status));
         web_reply_error(call, 500, "internal", "the request failed; it was logged");
         return;
     }
