@@ -190,6 +190,7 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
             flow_out_free(&out);
             out = next;
             msgs[0].seq = ++seq;
+            msgs[0].created_at = now + seq * 20000; /* the conversation's own time, not the demo's */
             msgs[0].from_employee = 1;
             snprintf(msgs[0].client_id, sizeof msgs[0].client_id, "demo-%d", step);
             msgs[0].text = answer;
@@ -216,6 +217,7 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
         int64_t awaiting = 0;
         for (int i = 0; i < out.n; i++) {
             msgs[n].seq = ++seq;
+            msgs[n].created_at = now + seq * 20000;
             msgs[n].text = out.msgs[i].text;
             msgs[n].input_json = out.msgs[i].input_json;
             if (out.msgs[i].input_json) awaiting = seq;
@@ -290,7 +292,7 @@ static int demo_history(const hark_config *cfg, store_conn *c, const store_tenan
             return rc;
         }
         if ((rc = store_commit(c))) return rc;
-        printf("  month %d of %d: %" PRId64 " conversations so far\n", MONTHS - m, MONTHS, total);
+        printf("  month %d of %d: %" PRId64 " invitations so far\n", MONTHS - m, MONTHS, total);
         fflush(stdout);
     }
     return 0;

@@ -210,8 +210,8 @@ static int insert_escalations(struct sq_conn *c, const store_conversation *conv,
         sq_bind_i64(&b, m->flags[i].severity);
         sq_bind_i64(&b, m->flags[i].start);
         sq_bind_i64(&b, m->flags[i].len);
-        sq_bind_i64(&b, now);
-        sq_bind_i64(&b, now);
+        sq_bind_i64(&b, m->created_at ? m->created_at : now); /* raised when the answer was written */
+        sq_bind_i64(&b, m->created_at ? m->created_at : now);
         rc = sq_finish(st, sq_step(c, st, &b, "conversation_append"));
         /* The tenant's admins are told by outreach, through the outbox row
          * queued here: in the same transaction, so no escalation goes

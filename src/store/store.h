@@ -314,7 +314,8 @@ int store_conversation_create(store_conn *c, store_conversation *conv);
  * apply, HARK_EEXISTS wins. HARK_EINVAL when the seqs are not dense from
  * prev_last_seq+1 or conv->last_seq is not prev_last_seq + N. CONV is found by
  * conv->id and conv->tenant_id. Messages with created_at 0 get the clock.
- * Each flag of an employee message becomes an open escalation row. */
+ * Each flag of an employee message becomes an open escalation row, raised
+ * at its message's created_at. */
 int store_conversation_append(store_conn *c, const store_conversation *conv, int64_t prev_last_seq,
                               const store_message *msgs, size_t n, const store_answer *answers, size_t nanswers,
                               int64_t *dup_seq);
