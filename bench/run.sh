@@ -24,14 +24,18 @@
 #             postfix's smtp-source sending as many messages of the same size
 #   monday    chat latency in `hark serve` (1,000 paced conversations) while its
 #             outreach thread sends 30,000 invites, against the same with outreach off
+# and (bench/dashboard.sh):
+#   dashboard the HR dashboard's overview and heatmap queries on one tenant of
+#             100,000 employees and 10 million messages: median and p95 latency
 #
 # BENCH_SCENARIOS (all of the above by default) runs only the scenarios named,
-# e.g. BENCH_SCENARIOS="sentiment". docs/benchmarks.md has three parts, each
+# e.g. BENCH_SCENARIOS="sentiment". docs/benchmarks.md has four parts, each
 # with its own date and machine: the chat part (the six chat scenarios, which
 # share the ceiling as their baseline and the targets list), the sentiment
-# section and the outreach section (one sub-part per outreach scenario). A run
-# replaces the sentiment section when it ran sentiment, an outreach sub-part
-# when it ran that scenario, and the chat part only when it ran all six chat
+# section, the outreach section (one sub-part per outreach scenario) and the
+# dashboard section. A run replaces the sentiment section when it ran
+# sentiment, an outreach sub-part when it ran that scenario, the dashboard
+# section when it ran dashboard, and the chat part only when it ran all six chat
 # scenarios; the other parts are kept as they were. A run of only some chat
 # scenarios writes its chat report to BENCH_WORK/benchmarks-partial.md instead.
 #
@@ -584,10 +588,11 @@ reproducing() {
     echo "\`make bench\` builds and runs everything (about 9 minutes of chat, 4 of sentiment). Quicker:"
     echo "\`BENCH_DURATION=10 BENCH_REPEAT=1 make bench\`. Only some scenarios:"
     echo "\`BENCH_SCENARIOS=\"sentiment\" bench/run.sh\` (names: $CHAT_SCENARIOS $OTHER_SCENARIOS). This file"
-    echo "has three parts, each with its own date: the chat part, replaced only by a run of"
+    echo "has four parts, each with its own date: the chat part, replaced only by a run of"
     echo "all six chat scenarios (they share the ceiling and the targets), the sentiment"
-    echo "section and the outreach section (about 11 minutes; its two scenarios are replaced"
-    echo "separately); a run keeps the part it did not measure as it was. One scenario by hand:"
+    echo "section, the outreach section (about 11 minutes; its two scenarios are replaced"
+    echo "separately) and the dashboard section (about 5 minutes); a run keeps the part it did"
+    echo "not measure as it was. One scenario by hand:"
     echo
     echo '```'
     echo "build/hark serve --listen 127.0.0.1:8090 --data-dir /tmp/hb &"
