@@ -128,30 +128,62 @@ static void demo_answer(const char *input_json, int mood, char *out, size_t cap)
     json_decref(in);
 }
 
+/* A touchpoint of the demo company and its flow, looked up and parsed once
+ * per run (a year of conversations uses the same two). */
+typedef struct demo_tp {
+    store_touchpoint tp;
+    int64_t flow_id;
+    flow *fl;
+} demo_tp;
+
+static demo_tp demo_tps[8];
+static size_t demo_ntps;
+
+static int demo_tp_get(store_conn *c, const store_tenant *t, const char *name, const demo_tp **out) {
+    for (size_t i = 0; i < demo_ntps; i++)
+        if (!strcmp(demo_tps[i].tp.name, name)) {
+            *out = &demo_tps[i];
+            return HARK_OK;
+        }
+    if (demo_ntps == N_OF(demo_tps)) return HARK_EBUSY;
+    demo_tp *d = &demo_tps[demo_ntps];
+    store_flow sf;
+    char err[256];
+    int rc = store_touchpoint_by_name(c, t->id, name, &d->tp);
+    if (rc || (rc = store_flow_latest(c, t->id, d->tp.flow_name, &sf))) return rc;
+    d->fl = flow_parse(sf.json, strlen(sf.json), err, sizeof err);
+    d->flow_id = sf.id;
+    store_flow_clear(&sf);
+    if (!d->fl) return HARK_EINVAL;
+    demo_ntps++;
+    *out = d;
+    return HARK_OK;
+}
+
+static void demo_tps_free(void) {
+    for (size_t i = 0; i < demo_ntps; i++) flow_free(demo_tps[i].fl);
+    demo_ntps = 0;
+}
+
 /* Runs a conversation of employee E through TOUCHPOINT, invited at AT (Unix
  * ms) for occurrence OCC, and stores it: the whole of it, only the first
  * answer when ABANDON is 1 (started, never completed), or only the invite
  * when it is -1 (never answered). */
 static int demo_conversation(const hark_config *cfg, store_conn *c, const store_tenant *t, const store_employee *e,
                              const char *touchpoint, int mood, int64_t at, const char *occ, int abandon) {
-    store_touchpoint tp;
-    store_flow sf;
     store_invite inv;
     flow_state fs;
     char err[256], answer[512];
-    int rc = store_touchpoint_by_name(c, t->id, touchpoint, &tp);
-    if (rc || (rc = store_flow_latest(c, t->id, tp.flow_name, &sf))) return rc;
-    flow *fl = flow_parse(sf.json, strlen(sf.json), err, sizeof err);
-    if (!fl) {
-        store_flow_clear(&sf);
-        return HARK_EINVAL;
-    }
+    const demo_tp *d;
+    int rc = demo_tp_get(c, t, touchpoint, &d);
+    if (rc) return rc;
+    const flow *fl = d->fl;
     int64_t now = at;
     memset(&inv, 0, sizeof inv);
     inv.tenant_id = t->id;
     inv.employee_id = e->id;
-    inv.touchpoint_id = tp.id;
-    inv.flow_id = sf.id;
+    inv.touchpoint_id = d->tp.id;
+    inv.flow_id = d->flow_id;
     snprintf(inv.occurrence, sizeof inv.occurrence, "demo-%" PRId64 "-%s", e->id, occ);
     snprintf(inv.status, sizeof inv.status, "sent");
     inv.created_at = now;
@@ -162,7 +194,7 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
     memset(&sc, 0, sizeof sc);
     sc.tenant_id = t->id;
     sc.invite_id = inv.id;
-    sc.flow_id = sf.id;
+    sc.flow_id = d->flow_id;
     if ((rc = store_conversation_create(c, &sc))) goto out;
     flow_ctx ctx = {e->first_name, t->name};
     flow_out out;
@@ -239,8 +271,6 @@ static int demo_conversation(const hark_config *cfg, store_conn *c, const store_
     }
     flow_out_free(&out);
 out:
-    flow_free(fl);
-    store_flow_clear(&sf);
     return rc;
 }
 
@@ -337,7 +367,9 @@ static int create_company(const hark_config *cfg, store_conn *c, int employees, 
     if ((rc = store_commit(c))) return rc;
     (void)n_sample;
     (void)sample;
-    return demo_history(cfg, c, t, now);
+    rc = demo_history(cfg, c, t, now);
+    demo_tps_free();
+    return rc;
 fail:
     store_rollback(c);
     return rc;

@@ -62,7 +62,9 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
  * when it exits non-zero (unless opts.allowFail) or runs past opts.timeout.
  */
 export function runHark(args, opts = {}) {
-  const timeout = opts.timeout ?? 20000;
+  // `hark demo` writes a year of conversations: a second in a release build,
+  // tens of seconds under the sanitizers with eight test files at once.
+  const timeout = opts.timeout ?? (args[0] === 'demo' ? 180000 : 20000);
   return new Promise((resolve, reject) => {
     const child = spawn(HARK_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
     live.add(child);
