@@ -104,7 +104,9 @@ int outreach_plan(outreach *o, outreach_plan_stats *stats) {
 int outreach_deliver(outreach *o, outreach_send_stats *stats) {
     outreach_send_stats dummy;
     memset(&dummy, 0, sizeof dummy);
-    return outreach__deliver(o, stats ? stats : &dummy);
+    int rc = outreach__deliver(o, stats ? stats : &dummy);
+    /* And the webhook deliveries due now (`hark outreach --once`). */
+    return rc ? rc : outreach__webhooks(o);
 }
 
 int outreach__stopping(outreach *o) {

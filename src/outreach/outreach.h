@@ -64,7 +64,8 @@ void outreach_free(outreach *o);
 int outreach_plan(outreach *o, outreach_plan_stats *stats);
 
 /* Sends every outbox row due now, until none is left that is due (rows
- * retried later are left for later). 0 or a Hark code. */
+ * retried later are left for later), then the webhook deliveries due now.
+ * 0 or a Hark code. */
 int outreach_deliver(outreach *o, outreach_send_stats *stats);
 
 /* Service mode: starts the thread that plans every plan_interval_ms and

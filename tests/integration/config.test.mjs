@@ -406,6 +406,35 @@ test('webhooks: signed deliveries, retried with backoff after a 500, failed afte
 
 /* ---- roles and tenants ---- */
 
+test('hark outreach --once delivers the webhook deliveries that are due', async () => {
+  // Its own server, with outreach off: only the --once run can deliver.
+  const own = await startApiServer({ employees: 10, serveArgs: ['--outreach', 'false'] });
+  const api = await adminApi(own);
+  const r = await api.post('/api/v1/webhooks', { url: `${receiver.url}/once`, events: ['conversation.completed'] });
+  assert.equal(r.status, 201, r.text);
+  const { token } = await own.invite(undefined, 'pulse');
+  const c = await own.connect();
+  try {
+    const w = await c.hello(token, 0);
+    const done = await converse(c, w, {
+      answer: (input) => (input.kind === 'scale' ? String(input.max) : input.kind === 'choice' ? input.options[0] : 'All good.'),
+    });
+    assert.ok(done.done);
+  } finally {
+    c.close();
+  }
+  const queued = (await api.ok(`/api/v1/webhooks/${r.json.id}/deliveries`)).deliveries;
+  assert.deepEqual(queued.map((d) => [d.event, d.status]), [['conversation.completed', 'pending']]);
+  await sleep(300);
+  assert.equal(receiver.requests.filter((q) => q.path === '/once').length, 0, 'nothing is delivered with outreach off');
+  await runHark(['outreach', '--once', '--data-dir', own.dataDir]);
+  const got = receiver.requests.filter((q) => q.path === '/once');
+  assert.equal(got.length, 1, 'the --once run delivered it');
+  verify(got[0], r.json.secret);
+  const after = (await api.ok(`/api/v1/webhooks/${r.json.id}/deliveries`)).deliveries;
+  assert.deepEqual(after.map((d) => [d.event, d.status, d.attempts]), [['conversation.completed', 'sent', 1]]);
+});
+
 test('roles: hrbp and viewer get 403 on every configuration endpoint', async () => {
   const hook = (await admin.ok('/api/v1/webhooks')).webhooks[0];
   const tp = (await admin.ok('/api/v1/touchpoints')).touchpoints[0];
