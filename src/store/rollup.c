@@ -20,6 +20,10 @@
 
 #define DAY_MS (86400 * 1000LL)
 
+/* The invite's rows when it is counted already: the common case of every
+ * answer, one index seek. */
+static const store_sql Q_INVITE_ROLLUP = {"rollup_of_invite",
+                                          "SELECT rollup_id FROM invites WHERE tenant_id = ? AND id = ?"};
 static const store_sql Q_INVITE = {
     "rollup_invite",
     "SELECT i.rollup_id, i.touchpoint_id, e.department, e.location, e.hire_date, t.timezone, e.manager_email "
@@ -57,9 +61,8 @@ static const store_sql Q_ADD_DEPT = {
 static const store_sql Q_ADD_MANAGER = {
     "rollup_add_manager",
     "UPDATE rollups_manager SET " ROLLUP_ADD " WHERE (tenant_id, month, touchpoint_id, department, manager) = "
-    "(SELECT r.tenant_id, r.month, r.touchpoint_id, r.department, i.rollup_manager FROM rollups r "
-    "JOIN invites i ON i.tenant_id = r.tenant_id AND i.rollup_id = r.id WHERE r.tenant_id = ? AND r.id = ? "
-    "AND i.id = ?)"};
+    "(SELECT r.tenant_id, r.month, r.touchpoint_id, r.department, i.rollup_manager FROM invites i "
+    "JOIN rollups r ON r.tenant_id = i.tenant_id AND r.id = i.rollup_id WHERE i.tenant_id = ? AND i.id = ?)"};
 static const store_sql Q_CONV_DONE = {"rollup_conv_done",
                                       "SELECT done FROM conversations WHERE tenant_id = ? AND id = ?"};
 static const store_sql Q_OUTBOX_INVITE = {
@@ -93,7 +96,12 @@ int store__rollup_invite(store_conn *c, int64_t tenant_id, int64_t invite_id, in
     char dept[256], loc[256], hire[16], tz[64], band[8], manager[256];
     int64_t rid = 0, tp = 0, days = 0;
     *rollup_id = 0;
-    int rc = store__q(c, &Q_INVITE, &q, "ii", tenant_id, invite_id);
+    int rc = store__q_int(c, &Q_INVITE_ROLLUP, &rid, "ii", tenant_id, invite_id);
+    if (rc || rid) {
+        *rollup_id = rid;
+        return rc;
+    }
+    rc = store__q(c, &Q_INVITE, &q, "ii", tenant_id, invite_id);
     if (rc) return rc;
     rc = store__q_step(q);
     if (rc == 0) rc = HARK_ENOTFOUND;
@@ -140,14 +148,13 @@ int store__rollup_sent(store_conn *c, int64_t tenant_id, int64_t outbox_id) {
  * rollups_dept and to invite INVITE_ID's row of rollups_manager. */
 static int add(store_conn *c, int64_t tenant_id, int64_t rid, int64_t invite_id, const int64_t d[9], double mood_sum,
                const int64_t e[6]) {
-    const store_sql *const sql[2] = {&Q_ADD, &Q_ADD_DEPT};
+    /* Each statement finds its row by (tenant, KEY). */
+    const store_sql *const sql[3] = {&Q_ADD, &Q_ADD_DEPT, &Q_ADD_MANAGER};
+    const int64_t key[3] = {rid, rid, invite_id};
     int rc = HARK_OK;
-    for (int i = 0; i < 2 && !rc; i++)
+    for (int i = 0; i < 3 && !rc; i++)
         rc = store__q_exec(c, sql[i], NULL, "iiidiiiiiiiiiiiii", d[0], d[1], d[2], mood_sum, d[3], d[4], d[5], d[6],
-                           d[7], e[0], e[1], e[2], e[3], e[4], e[5], tenant_id, rid);
-    if (!rc)
-        rc = store__q_exec(c, &Q_ADD_MANAGER, NULL, "iiidiiiiiiiiiiiiii", d[0], d[1], d[2], mood_sum, d[3], d[4], d[5],
-                           d[6], d[7], e[0], e[1], e[2], e[3], e[4], e[5], tenant_id, rid, invite_id);
+                           d[7], e[0], e[1], e[2], e[3], e[4], e[5], tenant_id, key[i]);
     return rc;
 }
 
